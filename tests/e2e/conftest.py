@@ -1,0 +1,39 @@
+"""The app and the browser, started once per test session for all browser tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+from tests.support.app_server import run_app
+from tests.support.browser import chromium
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("app-data")
+    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}"}
+    with run_app(env, ARTIFACTS / "logs" / "app.log") as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+

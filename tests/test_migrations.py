@@ -1,0 +1,29 @@
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from fullstack_agent import db
+
+
+def test_upgrade_from_empty_creates_every_table(database):
+    inspector = sa.inspect(db.get_engine())
+    assert {table.name for table in SQLModel.metadata.sorted_tables} <= set(inspector.get_table_names())
+    assert db.pending_migrations() == []
+
+
+def test_models_and_migrations_agree(database):
+    with db.get_engine().connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
+
+
+def test_migrate_is_idempotent(database):
+    db.migrate()
+    db.migrate()
+    assert db.pending_migrations() == []
+
+
+def test_health_ping(database):
+    assert db.ping() is True
