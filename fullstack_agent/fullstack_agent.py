@@ -3,9 +3,13 @@
 import reflex as rx
 
 from fullstack_agent.api import build_api
-from fullstack_agent.pages import index  # noqa: F401  (registers the page)
+from fullstack_agent.pages import index, login, projects  # noqa: F401  (registers the pages)
 from fullstack_agent.startup import prepare_process
 
-app = rx.App(api_transformer=build_api())
+app = rx.App(
+    api_transformer=build_api(),
+    # First in <head>: keeps Reflex alive where the browser blocks storage (cross-site iframe).
+    head_components=[rx.el.script(src="/storage_guard.js")],
+)
 # Runs in each worker before it accepts requests: a bad setting or a failed migration stops it.
 app.register_lifespan_task(prepare_process)

@@ -1,0 +1,48 @@
+"""`/login`: password sign-in and account creation (SPEC §4.3, §8)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from fullstack_agent.config import get_settings
+from fullstack_agent.services import password_auth
+from fullstack_agent.state.auth import AuthState
+
+SIGN_IN = "sign_in"
+CREATE_ACCOUNT = "create_account"
+
+
+class LoginState(AuthState):
+    mode: str = SIGN_IN
+    error: str = ""
+    busy: bool = False
+    password_enabled: bool = True
+
+    @rx.event
+    async def load(self):
+        if await self._current_user_id() is not None:
+            return rx.redirect("/projects", replace=True)
+        self.password_enabled = get_settings().ENABLE_PASSWORD_AUTH
+        self.error, self.busy = "", False
+
+    @rx.event
+    def set_mode(self, mode: str | list[str]):
+        if isinstance(mode, str) and mode in (SIGN_IN, CREATE_ACCOUNT):
+            self.mode, self.error = mode, ""
+
+    @rx.event
+    async def submit(self, form: dict):
+        username, password = str(form.get("username", "")), str(form.get("password", ""))
+        action = password_auth.create_account if self.mode == CREATE_ACCOUNT else password_auth.sign_in
+        self.busy, self.error = True, ""
+        yield
+        try:
+            result = await asyncio.to_thread(action, username, password)
+        except password_auth.PasswordAuthError as error:
+            self.busy, self.error = False, error.message
+            return
+        self._start_session(result)
+        self.busy = False
+        yield rx.redirect("/projects")

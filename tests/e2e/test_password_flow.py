@@ -1,0 +1,61 @@
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _create_account(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_text("Create account", exact=True).first.click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.locator("#login-submit").click()
+
+
+def test_create_account_reload_home_and_sign_out(app_server, page):
+    username = f"ada{uuid.uuid4().hex[:6]}"
+    page.goto(app_server.url)
+    page.get_by_role("button", name="Get Started").click()
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    expect(page.get_by_label("Username")).to_be_visible()
+
+    _create_account(page, app_server.url, username, "a long enough password")
+    expect(page).to_have_url(re.compile(r"/projects/?$"))
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    expect(page.locator("#account-name")).to_have_text(username)
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    expect(page.locator("#account-name")).to_have_text(username)
+
+    page.goto(app_server.url)
+    expect(page.get_by_role("button", name="Go to Projects")).to_be_visible()
+
+    page.goto(f"{app_server.url}/projects")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("button", name="Get Started")).to_be_visible()
+    page.goto(f"{app_server.url}/projects")
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+
+
+def test_login_shows_inline_errors(app_server, page):
+    page.goto(f"{app_server.url}/login")
+    page.get_by_label("Username").fill("nobody-here")
+    page.get_by_label("Password").fill("whatever123")
+    page.locator("#login-submit").click()
+    expect(page.locator("#login-error")).to_have_text("Wrong username or password.")
+    screenshot(page, "login-error-1280")
+
+    _create_account(page, app_server.url, f"bob{uuid.uuid4().hex[:6]}", "short")
+    expect(page.locator("#login-error")).to_contain_text("at least 8 characters")
+
+
+def test_private_page_without_session_goes_to_login(app_server, page):
+    page.goto(f"{app_server.url}/projects")
+    expect(page).to_have_url(re.compile(r"/login/?$"))
