@@ -58,6 +58,7 @@ class Settings(BaseSettings):
 
     SEALOS_JWT_SECRET: str = ""
     AIPROXY_ENDPOINT: str = ""
+    AIPROXY_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=10)
     ANTHROPIC_BASE_URL: str = ""
     ANTHROPIC_MODEL: str = ""
     ANTHROPIC_SMALL_FAST_MODEL: str = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import Session, select
 
 from fullstack_agent.models import ConfigCategory, ConfigSource, UserConfig
@@ -40,10 +42,15 @@ def get_values(session: Session, user_id: str, keys: tuple[str, ...] | None = No
     return {entry.key: entry for entry in session.exec(statement)}
 
 
-def set_value(session: Session, user_id: str, key: str, plain: str, *, source: ConfigSource) -> UserConfig:
-    """Inserts or updates one setting, encrypting it when its key is secret."""
+def set_value(session: Session, user_id: str, key: str, plain: str, *, source: ConfigSource,
+              loaded: Mapping[str, UserConfig] | None = None) -> UserConfig:
+    """Inserts or updates one setting, encrypting it when its key is secret.
+
+    `loaded`: the user's rows the caller already read (`get_values`); a key missing from
+    it is taken as absent, which saves a SELECT per key on hot paths such as sign-in.
+    """
     category, is_secret = KNOWN_KEYS.get(key, (ConfigCategory.general, False))
-    entry = get_entry(session, user_id, key)
+    entry = loaded.get(key) if loaded is not None else get_entry(session, user_id, key)
     if entry is None:
         entry = UserConfig(user_id=user_id, key=key, value="", category=category, is_secret=is_secret)
     entry.category, entry.is_secret, entry.source = category, is_secret, source
