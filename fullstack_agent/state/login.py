@@ -7,7 +7,7 @@ import asyncio
 import reflex as rx
 
 from fullstack_agent.config import get_settings
-from fullstack_agent.services import password_auth
+from fullstack_agent.services import github_auth, password_auth
 from fullstack_agent.state.auth import AuthState
 
 SIGN_IN = "sign_in"
@@ -19,13 +19,17 @@ class LoginState(AuthState):
     error: str = ""
     busy: bool = False
     password_enabled: bool = True
+    github_enabled: bool = False
 
     @rx.event
     async def load(self):
         if await self._current_user_id() is not None:
             return rx.redirect("/projects", replace=True)
         self.password_enabled = get_settings().ENABLE_PASSWORD_AUTH
-        self.error, self.busy = "", False
+        self.github_enabled = github_auth.enabled()
+        self.busy = False
+        # The GitHub callback comes back here with a code naming what went wrong.
+        self.error = github_auth.MESSAGES.get(self.router.url.query_parameters.get("error", ""), "")
 
     @rx.event
     def set_mode(self, mode: str | list[str]):
