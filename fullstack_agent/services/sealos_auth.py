@@ -44,6 +44,10 @@ MESSAGES = {
     "SealosTokenExpired": "Your Sealos session has expired. Reopen the app from the Sealos desktop.",
     "SealosTokenInvalid": "The Sealos session token is not valid for this server.",
     "SealosKubeconfigInvalid": "The kubeconfig from the Sealos desktop cannot be used.",
+    # Reported by the page's desktop bridge (assets/desktop_bridge.js), before the server is asked.
+    "SealosDesktopTimeout": "The Sealos desktop did not answer. Reopen the app from the desktop and try again.",
+    "SealosDesktopRefused": "The Sealos desktop did not share your session.",
+    "SealosDesktopBadReply": "The Sealos desktop sent an answer this app does not understand.",
 }
 
 
