@@ -138,3 +138,26 @@ def test_a_server_refusal_shows_its_code(database, settings_env):
     state.environment, state.signing_in = "sealos", True
     _run(state, "finish_sealos_sign_in", {"ok": True, "token": "", "kubeconfig": "", "user": {}})
     assert state.error_code == "SealosTokenRequired" and state.session_token == ""
+
+
+def test_login_shows_only_enabled_methods(database, settings_env):
+    from fullstack_agent.state.login import LoginState
+
+    state = _state(LoginState)
+    settings_env(ENABLE_PASSWORD_AUTH="false", ENABLE_GITHUB_AUTH="true", GITHUB_CLIENT_ID="id",
+                 GITHUB_CLIENT_SECRET="secret")
+    _run(state, "load")
+    assert (state.password_enabled, state.github_enabled) == (False, True)
+    settings_env(ENABLE_PASSWORD_AUTH="true", ENABLE_GITHUB_AUTH="true", GITHUB_CLIENT_SECRET="")
+    _run(state, "load")
+    assert (state.password_enabled, state.github_enabled) == (True, False)
+
+
+def test_home_skips_desktop_detection_when_sealos_sign_in_is_off(database, settings_env):
+    settings_env(ENABLE_SEALOS_AUTH="false", SEALOS_JWT_SECRET="a-secret-that-is-long-enough-for-hs256-signing!")
+    state = _state(HomeState)
+    assert _run(state, "load") is None
+    assert state.environment == "standalone" and not state.primary_disabled
+    settings_env(ENABLE_SEALOS_AUTH="true")
+    spec = _run(state, "load")
+    assert state.environment == "detecting" and "fullstackAgentDesktop.detect()" in str(spec.args)

@@ -84,7 +84,7 @@ def index() -> rx.Component:
                 rx.cond(
                     (HomeState.environment == SEALOS) & ~HomeState.signed_in,
                     rx.text("You are in the Sealos desktop: your Sealos account signs you in.", size="2",
-                            color_scheme="gray", id="sealos-hint"),
+                            color_scheme="gray", align="center", id="sealos-hint"),
                 ),
                 _error(),
                 align="center",

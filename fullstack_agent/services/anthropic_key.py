@@ -78,15 +78,12 @@ def apply_result(session: Session, user_id: str, result: KeyhubResult,
     return ProvisioningOutcome(ok=result.ok, token_name=result.token_name, reason=result.reason, at=now)
 
 
-def provision_if_needed(user_id: str, sealos_user_id: str, kubeconfig: str) -> ProvisioningOutcome | None:
-    """For an existing user: calls Aiproxy only when `needs_key`; None when nothing was needed.
+def provision(user_id: str, sealos_user_id: str, kubeconfig: str) -> ProvisioningOutcome | None:
+    """Calls Aiproxy for a user whose rows showed `needs_key`, and stores the answer.
 
     The HTTP call runs outside any transaction; the rows are read again before the write,
-    so a key the user typed in the meantime is not overwritten.
+    so a key the user typed in the meantime is not overwritten (then None).
     """
-    with db.session_scope() as session:
-        if not needs_key(user_config.get_values(session, user_id, ANTHROPIC_KEYS)):
-            return None
     result = aiproxy.request_key(sealos_user_id, kubeconfig)
     with db.session_scope() as session:
         loaded = user_config.get_values(session, user_id, ANTHROPIC_KEYS)
