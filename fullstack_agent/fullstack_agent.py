@@ -10,7 +10,7 @@ app = rx.App(
     api_transformer=build_api(),
     head_components=[
         # First in <head>: keeps Reflex alive where the browser blocks storage (cross-site iframe).
-
+        rx.el.script(src="/storage_guard.js"),
         # The Sealos desktop protocol, used by the home page (state/home.py).
         rx.el.script(src="/desktop_bridge.js"),
     ],

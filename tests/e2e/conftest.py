@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS
 from tests.support.app_server import run_app
@@ -12,6 +13,8 @@ from tests.support.fake_github import running_fake_github
 from tests.support.sealos import JWT_SECRET
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
+# A loaded machine (parallel builds, CI) can take seconds to hydrate a page in an iframe.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

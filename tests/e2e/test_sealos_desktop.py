@@ -70,6 +70,14 @@ def _wait_for_frame_path(page, path: str, timeout: float = 10.0) -> None:
     raise AssertionError(f"the app frame is at {page.frame(name='app').url}, not {path}")
 
 
+def _click_get_started(page, desktop, mode: str):
+    """Opens the desktop page in `mode`, clicks *Get Started* in the app and returns the app frame."""
+    page.goto(desktop.page_url(mode))
+    app = page.frame_locator("#app")
+    app.get_by_role("button", name="Get Started").click()
+    return app
+
+
 def test_get_started_in_the_desktop_signs_in_and_provisions(app_server, page, desktop, aiproxy):
     user_id = _new_sealos_user(desktop)
     aiproxy.behaviour, aiproxy.delay = "slow", 1.0  # long enough to see the overlay
@@ -100,9 +108,7 @@ def test_get_started_in_the_desktop_signs_in_and_provisions(app_server, page, de
 
 def test_an_expired_token_shows_the_error_and_a_fresh_one_works_without_reload(app_server, page, desktop, aiproxy):
     user_id = _new_sealos_user(desktop, exp=int(time.time()) - 60)
-    page.goto(desktop.page_url("ok"))
-    app = page.frame_locator("#app")
-    app.get_by_role("button", name="Get Started").click()
+    app = _click_get_started(page, desktop, "ok")
     expect(app.locator("#sealos-error-code")).to_have_text("SealosTokenExpired")
     expect(app.locator("#sealos-error")).to_contain_text("expired")
     assert _users_named(app_server, user_id) == []
@@ -118,9 +124,7 @@ def test_an_expired_token_shows_the_error_and_a_fresh_one_works_without_reload(a
 def test_a_failed_provisioning_signs_in_and_shows_a_notice(app_server, page, desktop, aiproxy):
     _new_sealos_user(desktop)
     aiproxy.behaviour = "http_401"
-    page.goto(desktop.page_url("ok"))
-    app = page.frame_locator("#app")
-    app.get_by_role("button", name="Get Started").click()
+    app = _click_get_started(page, desktop, "ok")
     _wait_for_frame_path(page, "/projects")
     expect(app.get_by_text("could not be set up through Aiproxy")).to_be_visible()
     expect(app.get_by_text("Invalid K8s config", exact=False)).to_be_visible()
@@ -128,9 +132,7 @@ def test_a_failed_provisioning_signs_in_and_shows_a_notice(app_server, page, des
 
 def test_a_desktop_refusing_the_session_shows_a_clear_error(app_server, page, desktop, aiproxy):
     user_id = _new_sealos_user(desktop)
-    page.goto(desktop.page_url("refuse"))
-    app = page.frame_locator("#app")
-    app.get_by_role("button", name="Get Started").click()
+    app = _click_get_started(page, desktop, "refuse")
     expect(app.locator("#sealos-error-code")).to_have_text("SealosDesktopRefused")
     expect(app.locator("#sealos-error")).to_contain_text("no login in")
     assert _users_named(app_server, user_id) == []
