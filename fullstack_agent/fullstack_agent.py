@@ -4,8 +4,11 @@ import reflex as rx
 
 from fullstack_agent.api import build_api
 from fullstack_agent.pages import index  # noqa: F401  (registers the page)
+from fullstack_agent.reconcile.scheduler import reconciler_lifespan
 from fullstack_agent.startup import prepare_process
 
 app = rx.App(api_transformer=build_api())
 # Runs in each worker before it accepts requests: a bad setting or a failed migration stops it.
 app.register_lifespan_task(prepare_process)
+# Then the reconciler, when RECONCILER_ENABLED (one leader per PostgreSQL database).
+app.register_lifespan_task(reconciler_lifespan)
