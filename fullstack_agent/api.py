@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,7 +15,9 @@ from fullstack_agent import db
 
 async def health(_request: Request) -> JSONResponse:
     database_ok = await asyncio.to_thread(db.ping)
-    return JSONResponse({"status": "ok" if database_ok else "degraded", "database": database_ok},
+    # The worker's process id tells apart the web workers behind one port (scale-out checks).
+    return JSONResponse({"status": "ok" if database_ok else "degraded", "database": database_ok,
+                         "worker": os.getpid()},
                         status_code=200 if database_ok else 503)
 
 
