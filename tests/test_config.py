@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from fullstack_agent.config import PROJECT_ROOT, SettingsError
+from fullstack_agent.config import PROJECT_ROOT, Settings, SettingsError
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
@@ -77,3 +77,9 @@ def test_start_up_stops_with_a_message_naming_the_variable():
     assert result.returncode == 2
     assert "Invalid setting MAX_SANDBOXES_PER_RECONCILE" in result.stderr
     assert "Invalid setting ENABLE_PASSWORD_AUTH" in result.stderr
+
+
+def test_every_setting_is_documented_in_env_example():
+    documented = {line.split("=", 1)[0] for line in (PROJECT_ROOT / ".env.example").read_text().splitlines()
+                  if "=" in line and not line.startswith("#")}
+    assert set(Settings.model_fields) <= documented
