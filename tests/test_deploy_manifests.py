@@ -55,6 +55,7 @@ DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
 def _documents() -> list[dict]:
@@ -122,7 +123,7 @@ def test_every_object_has_a_known_kind_and_a_valid_name(doc):
     assert pattern.match(name) and len(name) <= (63 if doc["kind"] == "Service" else 253), name
     assert "namespace" not in doc["metadata"], "the namespace comes from the kubeconfig (Sealos: ns-...)"
     for key, value in doc["metadata"].get("labels", {}).items():
-        assert isinstance(value, str) and len(value) <= 63 and re.match(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]?$", value), key
+        assert isinstance(value, str) and len(value) <= 63 and LABEL_VALUE.match(value), key
     for values in ("data", "stringData"):
         assert all(isinstance(v, str) for v in doc.get(values, {}).values()), f"{name}: {values} must be strings"
 

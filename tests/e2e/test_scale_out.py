@@ -61,9 +61,8 @@ def scaled_app(tmp_path_factory, static_port):
         databases.drop_postgres_database(database_url)
 
 
-def _health(app: RunningApp, headers: dict[str, str] | None = None) -> dict:
-    request = urllib.request.Request(f"{app.url}/api/health", headers=headers or {})
-    with urllib.request.urlopen(request, timeout=10) as response:
+def _health(app: RunningApp) -> dict:
+    with urllib.request.urlopen(f"{app.url}/api/health", timeout=10) as response:
         assert response.status == 200
         return json.load(response)
 

@@ -22,8 +22,6 @@ class RunningApp:
     port: int
     env: dict[str, str]
     log_path: Path
-    project_dir: Path  # the copy the app runs from (removed when the app stops)
-    pid: int  # of `reflex run`, the leader of the app's process group
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -47,23 +45,26 @@ def run_app(env: dict[str, str], log_path: Path, timeout: float = 180,
             port: int | None = None) -> Iterator[RunningApp]:
     """Copies the project, migrates the database named in `env`, starts the app from the copy
     and stops it (also on failure). `port` when the caller needs the URL in `env` beforehand."""
-    port = port or free_port()
-    env = child_env({"PUBLIC_URL": f"http://localhost:{port}", **env})
     with project_copy() as project_dir:
-        subprocess.run([sys.executable, "-m", "fullstack_agent", "migrate"], cwd=project_dir, env=env,
-                       check=True, capture_output=True)
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-                 "--frontend-port", str(port)],
-                cwd=project_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        try:
-            url = f"http://localhost:{port}"
-            wait_for_http(f"{url}/api/health", timeout, alive=lambda: process.poll() is None)
-            wait_for_http(f"{url}/", timeout, alive=lambda: process.poll() is None)
-            yield RunningApp(url=url, port=port, env=env, log_path=log_path, project_dir=project_dir,
-                             pid=process.pid)
-        finally:
-            _stop(process)
+        yield from _serve(project_dir, env, log_path, timeout, port or free_port())
+
+
+def _serve(project_dir: Path, env: dict[str, str], log_path: Path, timeout: float,
+           port: int) -> Iterator[RunningApp]:
+    env = child_env({"PUBLIC_URL": f"http://localhost:{port}", **env})
+    subprocess.run([sys.executable, "-m", "fullstack_agent", "migrate"], cwd=project_dir, env=env,
+                   check=True, capture_output=True)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
+             "--frontend-port", str(port)],
+            cwd=project_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        url = f"http://localhost:{port}"
+        wait_for_http(f"{url}/api/health", timeout, alive=lambda: process.poll() is None)
+        wait_for_http(f"{url}/", timeout, alive=lambda: process.poll() is None)
+        yield RunningApp(url=url, port=port, env=env, log_path=log_path)
+    finally:
+        _stop(process)
