@@ -31,7 +31,7 @@ def account_menu() -> rx.Component:
                     rx.menu.trigger(rx.icon_button(rx.icon("menu", size=18), variant="ghost",
                                                    color_scheme="gray", size="2", aria_label="Menu")),
                     rx.menu.content(
-                        rx.menu.label(AuthState.user_name),
+                        rx.menu.item(rx.icon("user", size=14), AuthState.user_name, disabled=True),
                         rx.menu.item("Projects", on_click=rx.redirect("/projects")),
                         rx.menu.item("Settings", on_click=rx.redirect("/settings")),
                         rx.menu.separator(),

@@ -447,7 +447,7 @@ def variable_editor() -> rx.Component:
                     rx.el.label(
                         rx.hstack(
                             rx.switch(checked=State.editor_secret, on_change=State.set_editor_secret,
-                                      id="variable-secret"),
+                                      aria_label="Secret"),
                             rx.text("Secret: encrypted, hidden on this page until revealed", size="2"),
                             align="center",
                             spacing="2",
