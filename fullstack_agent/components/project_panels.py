@@ -65,23 +65,22 @@ def mono(value, **props) -> rx.Component:
 # ---------------------------------------------------------------- header, actions, delete
 
 def _action_button(action: str, label: str, icon: str, **props) -> rx.Component:
+    props.setdefault("on_click", State.run_action(action))
     return rx.cond(
         State.actions.contains(action),
-        rx.button(rx.icon(icon, size=16), label, loading=State.busy_action == action,
-                  disabled=State.busy_action != "", id=f"action-{action}", **props),
+        rx.button(rx.icon(icon, size=16), label,
+                  loading=State.busy_action == action, disabled=State.busy_action != "", id=f"action-{action}",
+                  **props),
     )
+
+
+def delete_button() -> rx.Component:
+    return _action_button("delete", "Delete", "trash_2", color_scheme="red", variant="soft",
+                          on_click=State.set_delete_open(True))
 
 
 def delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.cond(
-                State.actions.contains("delete"),
-                rx.button(rx.icon("trash_2", size=16), "Delete", color_scheme="red", variant="soft",
-                          loading=State.busy_action == "delete", disabled=State.busy_action != "",
-                          id="action-delete"),
-            ),
-        ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete ", rx.text.strong(State.name), "?"),
             rx.alert_dialog.description("This permanently deletes, in your Kubernetes namespace:",
@@ -132,7 +131,7 @@ def project_header() -> rx.Component:
             rx.hstack(
                 _action_button("start", "Start", "play"),
                 _action_button("stop", "Stop", "square", variant="soft", color_scheme="gray"),
-                delete_dialog(),
+                delete_button(),
                 spacing="2",
                 wrap="wrap",
             ),
@@ -147,6 +146,7 @@ def project_header() -> rx.Component:
             rx.callout(State.action_error, icon="triangle_alert", color_scheme="red", width="100%",
                        id="action-error", role="alert"),
         ),
+        delete_dialog(),
         spacing="3",
         width="100%",
     )

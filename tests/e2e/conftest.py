@@ -7,14 +7,29 @@ import pytest
 from tests.conftest import ARTIFACTS
 from tests.support.app_server import run_app
 from tests.support.browser import chromium
+from tests.support.fake_k8s import FakeKubernetes
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
+E2E_NAMESPACE = "ns-e2e"
+SANDBOX_DOMAIN = "sandbox.test"
+
+
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
+def fake_k8s_server():
+    """The cluster behind the app: objects become ready only when a test says so."""
+    with FakeKubernetes(namespaces=[E2E_NAMESPACE], auto_ready=False, kubeblocks="manual") as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, fake_k8s_server):
     data_dir = tmp_path_factory.mktemp("app-data")
-    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}"}
+    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}",
+           # The app's own reconciler drives projects in the fake cluster, at a test's pace.
+           "RECONCILE_INTERVAL_SECONDS": "0.5", "SANDBOX_DOMAIN": SANDBOX_DOMAIN,
+           "K8S_REQUEST_TIMEOUT_SECONDS": "5"}
     with run_app(env, ARTIFACTS / "logs" / "app.log") as app:
         yield app
 
