@@ -21,9 +21,9 @@ def project_card(card: rx.Var[ProjectCard]) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.heading(card.name, size="4", weight="bold", trim="both", class_name="project-name",
+                    rx.heading(card.name, size="4", weight="bold", class_name="project-name",
                                overflow="hidden", text_overflow="ellipsis", white_space="nowrap",
-                               min_width="0", flex="1"),
+                               line_height="1.5", min_width="0", flex="1"),
                     status_badge(card.status),
                     align="center",
                     spacing="3",
@@ -168,7 +168,8 @@ def new_project_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("New project"),
-            rx.dialog.description(PROJECT_PITCH, size="2", color_scheme="gray", margin_bottom="1em"),
+            rx.dialog.description(PROJECT_PITCH, font_size="var(--font-size-2)", color=rx.color("gray", 11),
+                                  margin_bottom="1em"),
             rx.cond(ProjectsState.kubeconfig_problem != "", _kubeconfig_needed(), _create_form()),
             max_width="480px",
             id="new-project-dialog",

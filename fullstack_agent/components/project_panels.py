@@ -35,7 +35,7 @@ def panel(title: str, icon: str, *children: rx.Component, action: rx.Component |
             spacing="4",
             width="100%",
         ),
-        size="3",
+        size=rx.breakpoints(initial="2", sm="3"),
         width="100%",
         **props,
     )
@@ -84,9 +84,11 @@ def delete_dialog() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete ", rx.text.strong(State.name), "?"),
             rx.alert_dialog.description("This permanently deletes, in your Kubernetes namespace:",
-                                        size="2"),
+                                        font_size="var(--font-size-2)"),
             rx.el.ul(
-                rx.foreach(State.doomed, lambda line: rx.el.li(rx.text(line, size="2"))),
+                rx.foreach(State.doomed, lambda line: rx.el.li(line, font_size="var(--font-size-2)",
+                                                               margin_bottom="0.25em")),
+                list_style_type="disc",
                 padding_left="1.25em",
                 margin_y="0.75em",
                 id="delete-what",
@@ -167,7 +169,7 @@ def _resource_line(row: rx.Var[ResourceRow]) -> rx.Component:
             wrap="wrap",
         ),
         rx.hstack(
-            rx.text(rx.cond(row.message != "", row.message, "—"), size="2",
+            rx.text(rx.cond(row.message.lower() != row.status.lower(), row.message, ""), size="2",
                     color_scheme=rx.cond(row.status == "ERROR", "red", "gray"), flex="1"),
             rx.text(row.changed, size="1", color_scheme="gray", white_space="nowrap"),
             align="baseline",
@@ -263,12 +265,14 @@ def terminal_panel() -> rx.Component:
 
 # ---------------------------------------------------------------- database
 
-def _fact(label: str, value, *extra: rx.Component, item_id: str = "") -> rx.Component:
-    return rx.data_list.item(
-        rx.data_list.label(label, min_width="110px"),
-        rx.data_list.value(rx.hstack(mono(value), *extra, align="center", spacing="2", wrap="wrap"),
-                           id=item_id or None),
-        align="center",
+def _fact(label: str, value, *extra: rx.Component, fact_id: str = "") -> rx.Component:
+    return rx.flex(
+        rx.text(label, size="2", color_scheme="gray", min_width="96px"),
+        rx.hstack(mono(value), *extra, align="center", spacing="2", min_width="0", id=fact_id or None),
+        direction=rx.breakpoints(initial="column", sm="row"),
+        align=rx.breakpoints(initial="start", sm="center"),
+        gap=rx.breakpoints(initial="0", sm="3"),
+        width="100%",
     )
 
 
@@ -304,16 +308,15 @@ def database_panel() -> rx.Component:
                   size="2", id="reveal-database"),
     )
     details = rx.vstack(
-        rx.data_list.root(
+        rx.vstack(
             _fact("Host", facts.host, copy_button(_copy_plain(facts.host, "Host"), "Copy host")),
             _fact("Port", facts.port),
             _fact("Database", facts.name),
             _fact("User", facts.user, copy_button(_copy_plain(facts.user, "User"), "Copy user")),
             _fact("Password", _revealed(State.database_password),
                   copy_button(State.copy_database("password"), "Copy password", id="copy-password"),
-                  item_id="database-password"),
-            orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
-            size="2",
+                  fact_id="database-password"),
+            spacing="2",
             width="100%",
         ),
         rx.vstack(
@@ -420,7 +423,8 @@ def variable_editor() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(rx.cond(State.editor_is_new, "Add variable", "Edit variable")),
             rx.dialog.description("The sandbox gets it as an environment variable; a running sandbox "
-                                  "restarts to apply it.", size="2", color_scheme="gray", margin_bottom="1em"),
+                                  "restarts to apply it.", font_size="var(--font-size-2)",
+                                  color=rx.color("gray", 11), margin_bottom="1em"),
             rx.form(
                 rx.vstack(
                     rx.vstack(

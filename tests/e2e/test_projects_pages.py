@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from fullstack_agent import db
 from fullstack_agent.k8s import names
 from fullstack_agent.services import environment, projects
-from tests.e2e.conftest import E2E_NAMESPACE, screenshot
+from tests.e2e.conftest import E2E_NAMESPACE, SANDBOX_DOMAIN, screenshot
 from tests.e2e.projects_support import (
     Account,
     card,
@@ -41,7 +41,7 @@ MASK = "••••••••"
 @pytest.fixture
 def app_db(app_server, settings_env):
     """This process's database calls go to the app's database (to store a kubeconfig, read slugs)."""
-    settings_env(DATABASE_URL=app_server.env["DATABASE_URL"])
+    settings_env(DATABASE_URL=app_server.env["DATABASE_URL"], SANDBOX_DOMAIN=SANDBOX_DOMAIN)
     db.reset_engine()
     yield
     db.reset_engine()
@@ -231,7 +231,7 @@ def test_environment_variables_reach_the_statefulset_and_secrets_stay_hidden(app
     page.locator("#variable-key").fill("9-lives")
     page.locator("#save-variable").click()
     expect(page.locator("#variable-error")).to_contain_text("not a valid variable name")
-    screenshot(page, "dialog-variable-invalid-1280")
+    screenshot(page, "dialog-variable-invalid-1280", full_page=False)
 
 
 def test_database_panel_shows_credentials_once_ready_and_copies_them(app_server, fake_k8s_server, signed_in):
@@ -299,7 +299,7 @@ def test_invalid_names_show_inline_errors_and_create_nothing(app_server, signed_
         page.locator("#project-name").fill(name)
         page.locator("#create-project").click()
         expect(page.locator("#name-error")).to_contain_text(message)
-    screenshot(page, "dialog-new-project-invalid-1280")
+    screenshot(page, "dialog-new-project-invalid-1280", full_page=False)
     page.locator("#project-name").fill("Fine name")
     page.locator("#project-name").blur()
     expect(page.locator("#name-error")).to_have_count(0)
@@ -317,7 +317,7 @@ def test_without_a_kubeconfig_the_dialog_links_to_settings(app_server, browser, 
         expect(page.locator("#kubeconfig-needed")).to_contain_text("kubeconfig")
         expect(page.locator("#open-settings")).to_have_attribute("href", "/settings")
         expect(page.locator("#create-project")).to_have_count(0)
-        screenshot(page, "dialog-new-project-needs-kubeconfig-1280")
+        screenshot(page, "dialog-new-project-needs-kubeconfig-1280", full_page=False)
         page.get_by_role("button", name="Close").click()
         page.get_by_role("button", name="Sign out").click()
         expect(page).to_have_url(re.compile(r"/$"))
@@ -340,7 +340,7 @@ def _showcase(fake: FakeKubernetes, account: Account, created: list[str]) -> dic
     with db.session_scope() as session:
         projects.stop_project(session, account.user_id, stopped)
     settle(fake, stopped, "STOPPED")
-    starting = create_project(account, "数据分析 Analytics", "")
+    starting = create_project(account, "Análisis de ventas", "")
     created.append(starting)
     wait_until(lambda: (row := project_row(starting)) and row.status.value == "STARTING", "a starting project")
     fake.inject("POST", r"/statefulsets$", status=403, reason="Forbidden",
@@ -370,7 +370,7 @@ def test_screenshots_at_360_and_1280_in_light_and_dark(app_server, fake_k8s_serv
             screenshot(shot, f"projects-list-{suffix}")
             shot.locator("#new-project").first.click()
             expect(shot.locator("#project-name")).to_be_visible()
-            screenshot(shot, f"dialog-new-project-{suffix}")
+            screenshot(shot, f"dialog-new-project-{suffix}", full_page=False)
             shot.keyboard.press("Escape")
 
             for status, project_id in showcase.items():
@@ -383,10 +383,10 @@ def test_screenshots_at_360_and_1280_in_light_and_dark(app_server, fake_k8s_serv
             _project_page(shot, app_server.url, showcase["running"])
             shot.locator("#action-delete").click()
             expect(shot.get_by_role("alertdialog")).to_be_visible()
-            screenshot(shot, f"dialog-delete-{suffix}")
+            screenshot(shot, f"dialog-delete-{suffix}", full_page=False)
             shot.get_by_role("button", name="Cancel").click()
             shot.locator('[data-variable="NEXT_PUBLIC_SITE_NAME"] .edit-variable').click()
             expect(shot.locator("#variable-value")).to_have_value("Storefront")
-            screenshot(shot, f"dialog-variable-{suffix}")
+            screenshot(shot, f"dialog-variable-{suffix}", full_page=False)
         finally:
             context.close()
