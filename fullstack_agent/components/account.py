@@ -7,7 +7,7 @@ from fullstack_agent.state.auth import AuthState
 
 
 def _nav_link(label: str, href: str) -> rx.Component:
-    return rx.link(label, href=href, size="2", color_scheme="gray", high_contrast=True)
+    return rx.link(label, href=href, size="2", color_scheme="gray", high_contrast=True, underline="hover")
 
 
 def account_menu() -> rx.Component:

@@ -140,7 +140,7 @@ def project_header() -> rx.Component:
             direction=rx.breakpoints(initial="column", sm="row"),
             align=rx.breakpoints(initial="start", sm="start"),
             justify="between",
-            gap="4",
+            spacing="4",
             width="100%",
         ),
         rx.cond(
@@ -160,26 +160,22 @@ def _resource_line(row: rx.Var[ResourceRow]) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text(row.kind, weight="medium", size="2"),
-            mono(row.name, color_scheme="gray"),
-            rx.spacer(),
             status_badge(row.status, size="1"),
+            rx.spacer(),
+            rx.text(row.changed, size="1", color_scheme="gray", white_space="nowrap"),
             align="center",
             spacing="2",
             width="100%",
-            wrap="wrap",
         ),
-        rx.hstack(
-            rx.text(rx.cond(row.message.lower() != row.status.lower(), row.message, ""), size="2",
-                    color_scheme=rx.cond(row.status == "ERROR", "red", "gray"), flex="1"),
-            rx.text(row.changed, size="1", color_scheme="gray", white_space="nowrap"),
-            align="baseline",
-            spacing="2",
-            width="100%",
+        mono(row.name, color_scheme="gray"),
+        rx.cond(
+            row.message.lower() != row.status.lower(),
+            rx.text(row.message, size="2", color_scheme=rx.cond(row.status == "ERROR", "red", "gray")),
         ),
         spacing="1",
         width="100%",
         custom_attrs={"data-resource": row.kind},
-        padding_y="0.5em",
+        padding_y="0.6em",
         border_top=f"1px solid {rx.color('gray', 4)}",
     )
 
@@ -271,7 +267,7 @@ def _fact(label: str, value, *extra: rx.Component, fact_id: str = "") -> rx.Comp
         rx.hstack(mono(value), *extra, align="center", spacing="2", min_width="0", id=fact_id or None),
         direction=rx.breakpoints(initial="column", sm="row"),
         align=rx.breakpoints(initial="start", sm="center"),
-        gap=rx.breakpoints(initial="0", sm="3"),
+        spacing=rx.breakpoints(initial="0", sm="3"),
         width="100%",
     )
 
@@ -409,7 +405,7 @@ def _variable_line(row: rx.Var[VariableRow]) -> rx.Component:
             align="center",
         ),
         align="center",
-        gap="3",
+        spacing="3",
         width="100%",
         padding_y="0.6em",
         border_top=f"1px solid {rx.color('gray', 4)}",

@@ -48,8 +48,14 @@ def page(browser):
     context.close()
 
 
+# True once every animation that ends (dialogs fading in) has ended; spinners run forever.
+_ANIMATIONS_SETTLED = """() => document.getAnimations().every(animation =>
+    animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity)"""
+
+
 def screenshot(page, name: str, full_page: bool = True) -> None:
     """Writes test-artifacts/screenshots/<name>.png (the viewport only with full_page=False, for dialogs)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_function(_ANIMATIONS_SETTLED, timeout=5_000)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 

@@ -109,7 +109,7 @@ def settle(fake: FakeKubernetes, project_id: str, status: str, timeout: float = 
 def fake_terminal(context: BrowserContext) -> None:
     """Serves the sandbox terminal's page from the browser itself: no request leaves the machine."""
     def answer(route: Route) -> None:
-        route.fulfill(status=200, content_type="text/html", body=FAKE_TERMINAL)
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=FAKE_TERMINAL)
 
     context.route(re.compile(rf"^https://[^/]+\.{re.escape(SANDBOX_DOMAIN)}/"), answer)
 

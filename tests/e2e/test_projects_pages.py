@@ -377,7 +377,11 @@ def test_screenshots_at_360_and_1280_in_light_and_dark(app_server, fake_k8s_serv
                 _project_page(shot, app_server.url, project_id)
                 expect_status(shot.locator("#project-status"), status.upper())
                 if status == "running":
+                    expect(shot.frame_locator("#terminal-frame").locator("body")).to_contain_text("Claude Code")
                     expect(shot.locator("#terminal-loading")).to_be_hidden()
+                    # The terminal's frame paints only once it has been on screen.
+                    shot.locator("#terminal-frame").scroll_into_view_if_needed()
+                    shot.evaluate("window.scrollTo(0, 0)")
                 screenshot(shot, f"project-{status}-{suffix}")
 
             _project_page(shot, app_server.url, showcase["running"])
