@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from fullstack_agent.components.forms import button_row, cancel_and_submit, dialog_intro, form_field, hint
 from fullstack_agent.components.status_badge import status_badge
 from fullstack_agent.state.projects import ProjectCard, ProjectsState
 
@@ -112,13 +113,10 @@ def _kubeconfig_needed() -> rx.Component:
             width="100%",
             id="kubeconfig-needed",
         ),
-        rx.hstack(
+        button_row(
             rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
             rx.link(rx.button(rx.icon("settings", size=16), "Open Settings"), href="/settings",
                     id="open-settings"),
-            justify="end",
-            spacing="3",
-            width="100%",
         ),
         spacing="4",
         width="100%",
@@ -128,33 +126,22 @@ def _kubeconfig_needed() -> rx.Component:
 def _create_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.vstack(
-                rx.el.label(rx.text("Name", size="2", weight="medium"), html_for="project-name"),
+            form_field(
+                "Name", "project-name",
                 rx.input(id="project-name", name="name", placeholder="My shop", auto_focus=True,
                          auto_complete="off", size="3", width="100%",
                          color_scheme=rx.cond(ProjectsState.name_error != "", "red", "gray"),
                          on_blur=ProjectsState.check_name, aria_describedby="name-error"),
                 _field_error(ProjectsState.name_error, "name-error"),
-                rx.text("1–64 characters, any language.", size="1", color_scheme="gray"),
-                spacing="1",
-                width="100%",
+                hint("1–64 characters, any language."),
             ),
-            rx.vstack(
-                rx.el.label(rx.text("Description", size="2", weight="medium"), html_for="project-description"),
+            form_field(
+                "Description", "project-description",
                 rx.text_area(id="project-description", name="description", rows="3",
                              placeholder="What will you build? (optional)", size="3", width="100%"),
                 _field_error(ProjectsState.description_error, "description-error"),
-                spacing="1",
-                width="100%",
             ),
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                          disabled=ProjectsState.creating)),
-                rx.button("Create project", type="submit", loading=ProjectsState.creating, id="create-project"),
-                justify="end",
-                spacing="3",
-                width="100%",
-            ),
+            cancel_and_submit("Create project", busy=ProjectsState.creating, submit_id="create-project"),
             spacing="4",
             width="100%",
         ),
@@ -168,8 +155,7 @@ def new_project_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("New project"),
-            rx.dialog.description(PROJECT_PITCH, font_size="var(--font-size-2)", color=rx.color("gray", 11),
-                                  margin_bottom="1em"),
+            dialog_intro(PROJECT_PITCH),
             rx.cond(ProjectsState.kubeconfig_problem != "", _kubeconfig_needed(), _create_form()),
             max_width="480px",
             id="new-project-dialog",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.event import no_args_event_spec
 
+from fullstack_agent.components.forms import button_row, cancel_and_submit, dialog_intro, form_field, hint
 from fullstack_agent.components.status_badge import status_badge
 from fullstack_agent.state.project_detail import SECRET_MASK, ProjectDetailState, ResourceRow, VariableRow
 
@@ -94,13 +95,11 @@ def delete_dialog() -> rx.Component:
                 id="delete-what",
             ),
             rx.text("This cannot be undone.", size="2", weight="bold", color_scheme="red"),
-            rx.flex(
+            button_row(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(rx.button("Delete project", color_scheme="red",
                                                  on_click=State.run_action("delete"),
                                                  id="confirm-delete")),
-                justify="end",
-                spacing="3",
                 margin_top="1em",
             ),
             max_width="520px",
@@ -418,31 +417,24 @@ def variable_editor() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.cond(State.editor_is_new, "Add variable", "Edit variable")),
-            rx.dialog.description("The sandbox gets it as an environment variable; a running sandbox "
-                                  "restarts to apply it.", font_size="var(--font-size-2)",
-                                  color=rx.color("gray", 11), margin_bottom="1em"),
+            dialog_intro("The sandbox gets it as an environment variable; a running sandbox restarts to apply it."),
             rx.form(
                 rx.vstack(
-                    rx.vstack(
-                        rx.el.label(rx.text("Name", size="2", weight="medium"), html_for="variable-key"),
+                    form_field(
+                        "Name", "variable-key",
                         rx.input(id="variable-key", name="key", default_value=State.editor_key,
                                  disabled=~State.editor_is_new, placeholder="STRIPE_SECRET_KEY",
                                  auto_complete="off", spell_check=False, size="3", width="100%",
                                  font_family="var(--code-font-family)"),
-                        rx.text("Letters, digits and _, not starting with a digit.", size="1",
-                                color_scheme="gray"),
-                        spacing="1",
-                        width="100%",
+                        hint("Letters, digits and _, not starting with a digit."),
                     ),
-                    rx.vstack(
-                        rx.el.label(rx.text("Value", size="2", weight="medium"), html_for="variable-value"),
+                    form_field(
+                        "Value", "variable-value",
                         rx.input(id="variable-value", name="value", default_value=State.editor_value,
                                  type=rx.cond(State.editor_secret, "password", "text"), auto_complete="off",
                                  placeholder=rx.cond(State.editor_is_new | ~State.editor_secret, "",
                                                      "Enter a new value"),
                                  size="3", width="100%"),
-                        spacing="1",
-                        width="100%",
                     ),
                     rx.el.label(
                         rx.hstack(
@@ -456,14 +448,7 @@ def variable_editor() -> rx.Component:
                     rx.cond(State.editor_error != "",
                             rx.callout(State.editor_error, icon="triangle_alert", color_scheme="red",
                                        width="100%", id="variable-error", role="alert")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                  disabled=State.saving)),
-                        rx.button("Save", type="submit", loading=State.saving, id="save-variable"),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                    ),
+                    cancel_and_submit("Save", busy=State.saving, submit_id="save-variable"),
                     spacing="4",
                     width="100%",
                 ),

@@ -62,7 +62,6 @@ class ProjectView:
     name: str
     description: str
     status: str
-    slug: str
     actions: list[str]
     resources: list[ResourceRow]
     app_url: str
@@ -111,7 +110,7 @@ def _project_view(session: Session, user_id: str, project_id: str) -> ProjectVie
         resources.append(_resource_row("Database", database.cluster_name, database, now))
     return ProjectView(
         name=detail.project.name, description=detail.project.description,
-        status=detail.project.status.value, slug=detail.project.slug,
+        status=detail.project.status.value,
         actions=[action.value for action in ACTION_ORDER if action in detail.actions],
         resources=resources,
         app_url=sandbox.public_url if sandbox is not None else "",
@@ -172,7 +171,6 @@ class ProjectDetailState(LiveState):
     name: str = ""
     description: str = ""
     status: str = ""
-    slug: str = ""
     actions: list[str] = []
     resources: list[ResourceRow] = []
     app_url: str = ""
@@ -210,7 +208,7 @@ class ProjectDetailState(LiveState):
         """Drops everything shown of a project (leaving it, or when it is not found)."""
         self.view = view
         self._project_id, self._fingerprint = "", None
-        self.name = self.description = self.status = self.slug = ""
+        self.name = self.description = self.status = ""
         self.app_url = self.terminal_url = ""
         self.actions, self.resources, self.doomed, self.variables = [], [], [], []
         self.database = DatabaseFacts()
@@ -223,7 +221,7 @@ class ProjectDetailState(LiveState):
     def _show(self, view: ProjectView) -> None:
         if view.terminal_url != self.terminal_url:
             self.terminal_loaded = False
-        self.name, self.description, self.status, self.slug = view.name, view.description, view.status, view.slug
+        self.name, self.description, self.status = view.name, view.description, view.status
         self.actions, self.resources, self.doomed = view.actions, view.resources, view.doomed
         self.app_url, self.terminal_url = view.app_url, view.terminal_url
         self.sandbox_running, self.sandbox_updating = view.sandbox_running, view.sandbox_updating

@@ -33,9 +33,8 @@ def _list_cards(session: Session, user_id: str) -> list[ProjectCard]:
     return _cards(projects.list_projects(session, user_id))
 
 
-def _list_page(session: Session, user_id: str) -> tuple[list[ProjectCard], bool]:
-    has_kubeconfig = user_config.get_entry(session, user_id, user_config.KUBECONFIG) is not None
-    return _list_cards(session, user_id), has_kubeconfig
+def _has_kubeconfig(session: Session, user_id: str) -> bool:
+    return user_config.get_entry(session, user_id, user_config.KUBECONFIG) is not None
 
 
 def _create(session: Session, user_id: str, name: str, description: str) -> str:
@@ -54,7 +53,6 @@ def _problem(validate: Callable[[str], str], value: str) -> str:
 class ProjectsState(LiveState):
     cards: list[ProjectCard] = []
     loaded: bool = False
-    has_kubeconfig: bool = False
     dialog_open: bool = False
     creating: bool = False
     name_error: str = ""
@@ -67,7 +65,7 @@ class ProjectsState(LiveState):
         user_id = await self._checked_user_id()
         if user_id is None:
             return rx.redirect("/login", replace=True)
-        self.cards, self.has_kubeconfig = await in_transaction(_list_page, user_id)
+        self.cards = await in_transaction(_list_cards, user_id)
         self.loaded = True
 
     @rx.event
@@ -85,9 +83,9 @@ class ProjectsState(LiveState):
         user_id = await self._checked_user_id()
         if user_id is None:
             return rx.redirect("/login", replace=True)
-        _, self.has_kubeconfig = await in_transaction(_list_page, user_id)
+        has_kubeconfig = await in_transaction(_has_kubeconfig, user_id)
         self.name_error = self.description_error = ""
-        self.kubeconfig_problem = "" if self.has_kubeconfig else "You have not added a kubeconfig yet."
+        self.kubeconfig_problem = "" if has_kubeconfig else "You have not added a kubeconfig yet."
         self.creating = False
         self.dialog_open = True
 
