@@ -9,6 +9,7 @@ Driving a raw websocket frame would add only Reflex's own transport to the same 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 from typing import Any
 
@@ -125,7 +126,9 @@ def _call(state, handler: str, *args: Any) -> list[Any]:
             produced.append(result)
         return [item for item in produced if item is not None]
 
-    return asyncio.run(run())
+    # On its own thread: the browser tests' Playwright keeps an event loop running on this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def _snapshot(project_id: str) -> tuple:

@@ -77,7 +77,7 @@ def empty_state() -> rx.Component:
         rx.vstack(
             rx.center(rx.icon("boxes", size=32), width="64px", height="64px", border_radius="50%",
                       background=rx.color("accent", 3), color=rx.color("accent", 11)),
-            rx.heading("No projects yet", size="5"),
+            rx.heading("Start your first project", size="5"),
             rx.text(PROJECT_PITCH, color_scheme="gray", size="2", align="center", max_width="28em"),
             new_project_button(size="3"),
             align="center",
