@@ -357,8 +357,8 @@ def test_screenshots_at_360_and_1280_in_light_and_dark(app_server, fake_k8s_serv
     showcase = _showcase(fake_k8s_server, account, created)
     state = page.context.storage_state()
     for width, scheme in ((1280, "light"), (1280, "dark"), (360, "light"), (360, "dark")):
-        context = browser.new_context(viewport={"width": width, "height": 800 if width > 400 else 740},
-                                      color_scheme=scheme, storage_state=state)
+        viewport = {"width": width, "height": 800 if width > 400 else 740}
+        context = browser.new_context(viewport=viewport, color_scheme=scheme, storage_state=state)
         fake_terminal(context)
         try:
             shot = context.new_page()
@@ -376,13 +376,13 @@ def test_screenshots_at_360_and_1280_in_light_and_dark(app_server, fake_k8s_serv
             for status, project_id in showcase.items():
                 _project_page(shot, app_server.url, project_id)
                 expect_status(shot.locator("#project-status"), status.upper())
+                # The whole page in the viewport: the terminal's frame is painted only where it is on screen.
+                shot.set_viewport_size({"width": width, "height": shot.evaluate("document.body.scrollHeight")})
                 if status == "running":
                     expect(shot.frame_locator("#terminal-frame").locator("body")).to_contain_text("Claude Code")
                     expect(shot.locator("#terminal-loading")).to_be_hidden()
-                    # The terminal's frame paints only once it has been on screen.
-                    shot.locator("#terminal-frame").scroll_into_view_if_needed()
-                    shot.evaluate("window.scrollTo(0, 0)")
                 screenshot(shot, f"project-{status}-{suffix}")
+                shot.set_viewport_size(viewport)
 
             _project_page(shot, app_server.url, showcase["running"])
             shot.locator("#action-delete").click()
