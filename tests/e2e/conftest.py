@@ -28,7 +28,7 @@ def app_server(tmp_path_factory, fake_k8s_server):
     data_dir = tmp_path_factory.mktemp("app-data")
     env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}",
            # The app's own reconciler drives projects in the fake cluster, at a test's pace.
-           "RECONCILE_INTERVAL_SECONDS": "0.5", "SANDBOX_DOMAIN": SANDBOX_DOMAIN,
+           "RECONCILE_INTERVAL_SECONDS": "1", "SANDBOX_DOMAIN": SANDBOX_DOMAIN,
            "K8S_REQUEST_TIMEOUT_SECONDS": "5"}
     with run_app(env, ARTIFACTS / "logs" / "app.log") as app:
         yield app

@@ -368,6 +368,12 @@ def test_screenshots_at_360_and_1280_in_light_and_dark(app_server, fake_k8s_serv
                 expect(card(shot, project_id)).to_be_visible()
             expect_status(card_status(shot, showcase["error"]), "ERROR")
             screenshot(shot, f"projects-list-{suffix}")
+            if width < 768:  # the header folds Projects, Settings and Sign out into a menu
+                shot.get_by_role("button", name="Menu").click()
+                expect(shot.get_by_role("menuitem", name="Sign out")).to_be_visible()
+                expect(shot.get_by_role("menuitem", name="Settings")).to_be_visible()
+                screenshot(shot, f"menu-{suffix}", full_page=False)
+                shot.keyboard.press("Escape")
             shot.locator("#new-project").first.click()
             expect(shot.locator("#project-name")).to_be_visible()
             screenshot(shot, f"dialog-new-project-{suffix}", full_page=False)
