@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -212,12 +213,27 @@ def database_connection(session: Session, user_id: str, project_id: str) -> Data
 # ---------------------------------------------------------------- creating
 
 def validate_project_name(name: str) -> str:
-    """The trimmed display name; raises ProjectError when empty or longer than 64 characters."""
+    """The trimmed display name; raises ProjectError when empty, longer than 64 characters,
+    without any letter or digit (in any script: emoji or punctuation alone do not name
+    anything), or holding control characters such as line breaks."""
     trimmed = (name or "").strip()
     if not trimmed:
         raise ProjectError("Enter a project name.")
     if len(trimmed) > NAME_MAX:
         raise ProjectError(f"A project name has at most {NAME_MAX} characters.")
+    categories = [unicodedata.category(character) for character in trimmed]
+    if "Cc" in categories:
+        raise ProjectError("A project name cannot contain line breaks or control characters.")
+    if not any(category[0] in "LN" for category in categories):
+        raise ProjectError("A project name needs at least one letter or digit.")
+    return trimmed
+
+
+def validate_description(description: str) -> str:
+    """The trimmed description; raises ProjectError when longer than DESCRIPTION_MAX."""
+    trimmed = (description or "").strip()
+    if len(trimmed) > DESCRIPTION_MAX:
+        raise ProjectError(f"A description has at most {DESCRIPTION_MAX} characters.")
     return trimmed
 
 
@@ -242,9 +258,7 @@ def create_project(session: Session, user_id: str, name: str, description: str =
     the user has no (usable) kubeconfig. The reconciler creates the Kubernetes objects.
     """
     display_name = validate_project_name(name)
-    description = (description or "").strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise ProjectError(f"A description has at most {DESCRIPTION_MAX} characters.")
+    description = validate_description(description)
     live_names = {project.name.casefold() for project in list_projects(session, user_id) if _is_live(project)}
     if display_name.casefold() in live_names:
         raise ProjectError(f'You already have a project named "{display_name}".')

@@ -10,11 +10,16 @@ from tests.support.app_server import run_app
 from tests.support.browser import chromium
 from tests.support.fake_aiproxy import running_fake_aiproxy
 from tests.support.fake_github import running_fake_github
+from tests.support.fake_k8s import FakeKubernetes
 from tests.support.sealos import JWT_SECRET
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 # A loaded machine (parallel builds, CI) can take seconds to hydrate a page in an iframe.
 expect.set_options(timeout=15_000)
+
+
+E2E_NAMESPACE = "ns-e2e"
+SANDBOX_DOMAIN = "sandbox.test"
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +35,22 @@ def e2e_github():
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory, e2e_aiproxy, e2e_github):
+def fake_k8s_server():
+    """The cluster behind the app: objects become ready only when a test says so."""
+    with FakeKubernetes(namespaces=[E2E_NAMESPACE], auto_ready=False, kubeblocks="manual") as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, e2e_aiproxy, e2e_github, fake_k8s_server):
     data_dir = tmp_path_factory.mktemp("app-data")
     env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}",
            # Sign-in methods against local fakes: Sealos (JWTs signed by the tests), Aiproxy, GitHub.
            "SEALOS_JWT_SECRET": JWT_SECRET, "AIPROXY_ENDPOINT": e2e_aiproxy.url,
-           "ANTHROPIC_BASE_URL": "https://aiproxy.example/api/anthropic", **e2e_github.settings}
+           "ANTHROPIC_BASE_URL": "https://aiproxy.example/api/anthropic", **e2e_github.settings,
+           # The app's own reconciler drives projects in the fake cluster, at a test's pace.
+           "RECONCILE_INTERVAL_SECONDS": "1", "SANDBOX_DOMAIN": SANDBOX_DOMAIN,
+           "K8S_REQUEST_TIMEOUT_SECONDS": "5"}
     with run_app(env, ARTIFACTS / "logs" / "app.log") as app:
         yield app
 
@@ -54,7 +69,14 @@ def page(browser):
     context.close()
 
 
-def screenshot(page, name: str) -> None:
+# True once every animation that ends (dialogs fading in) has ended; spinners run forever.
+_ANIMATIONS_SETTLED = """() => document.getAnimations().every(animation =>
+    animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity)"""
+
+
+def screenshot(page, name: str, full_page: bool = True) -> None:
+    """Writes test-artifacts/screenshots/<name>.png (the viewport only with full_page=False, for dialogs)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.wait_for_function(_ANIMATIONS_SETTLED, timeout=5_000)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
