@@ -3,7 +3,7 @@
 import reflex as rx
 
 from fullstack_agent.api import build_api
-from fullstack_agent.pages import index, login, projects  # noqa: F401  (registers the pages)
+from fullstack_agent.pages import index, login, projects, settings  # noqa: F401  (registers the pages)
 from fullstack_agent.startup import prepare_process
 
 app = rx.App(

@@ -11,6 +11,7 @@ def account_menu() -> rx.Component:
         AuthState.signed_in,
         rx.hstack(
             rx.link("Projects", href="/projects", size="2", color_scheme="gray", high_contrast=True),
+            rx.link("Settings", href="/settings", size="2", color_scheme="gray", high_contrast=True),
             rx.badge(rx.icon("user", size=14), AuthState.user_name, variant="soft", size="2",
                      id="account-name"),
             rx.button("Sign out", on_click=AuthState.sign_out, variant="soft", color_scheme="gray",

@@ -95,14 +95,19 @@ def provision_if_needed(user_id: str, sealos_user_id: str, kubeconfig: str) -> P
         return apply_result(session, user_id, result, loaded)
 
 
+def sealos_identity(session: Session, user_id: str) -> UserIdentity | None:
+    """The user's Sealos identity: only such users can get a key from Aiproxy."""
+    return session.exec(select(UserIdentity).where(
+        UserIdentity.user_id == user_id, UserIdentity.provider == AuthProvider.SEALOS)).first()
+
+
 def reprovision(user_id: str, *, replace_manual_key: bool = False) -> ProvisioningOutcome:
     """Settings' *Re-provision via Aiproxy*: asks Aiproxy again with the stored kubeconfig.
 
     A manual key is replaced only with `replace_manual_key` (the user asked for it).
     """
     with db.session_scope() as session:
-        identity = session.exec(select(UserIdentity).where(
-            UserIdentity.user_id == user_id, UserIdentity.provider == AuthProvider.SEALOS)).first()
+        identity = sealos_identity(session, user_id)
         kubeconfig = user_config.get_value(session, user_id, user_config.KUBECONFIG)
         loaded = user_config.get_values(session, user_id, ANTHROPIC_KEYS)
     if identity is None or not kubeconfig:
