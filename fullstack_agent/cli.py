@@ -20,9 +20,16 @@ def _migrate(_args: argparse.Namespace) -> None:
     print("schema up to date")
 
 
+def _worker(_args: argparse.Namespace) -> None:
+    from fullstack_agent.worker import run_worker  # imports the Kubernetes client: only when needed
+
+    run_worker()
+
+
 COMMANDS = {
     "check-config": (_check_config, "validate the settings and exit"),
     "migrate": (_migrate, "apply pending database migrations"),
+    "worker": (_worker, "run only the reconciler (no web server); stops on SIGTERM"),
 }
 
 

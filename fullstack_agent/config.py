@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     DRIFT_CHECK_INTERVAL_SECONDS: int = Field(60, ge=1)
     SANDBOX_START_TIMEOUT_SECONDS: int = Field(600, ge=1)
     RECONCILER_ENABLED: StrictBool = True
+    RECONCILE_HANDLER_THREADS: int = Field(8, ge=1, le=256)
+    K8S_REQUEST_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=300)
     RUNTIME_IMAGE: str = "fullstackagent/fullstack-web-runtime:v0.0.1-alpha.12"
     SANDBOX_DOMAIN: str = ""
     DATABASE_STORAGE_CLASS: str = "openebs-backup"

@@ -4,6 +4,7 @@ import reflex as rx
 
 from fullstack_agent.api import build_api
 from fullstack_agent.pages import index, login, projects, settings  # noqa: F401  (registers the pages)
+from fullstack_agent.reconcile.scheduler import reconciler_lifespan
 from fullstack_agent.startup import prepare_process
 
 app = rx.App(
@@ -13,3 +14,5 @@ app = rx.App(
 )
 # Runs in each worker before it accepts requests: a bad setting or a failed migration stops it.
 app.register_lifespan_task(prepare_process)
+# Then the reconciler, when RECONCILER_ENABLED (one leader per PostgreSQL database).
+app.register_lifespan_task(reconciler_lifespan)

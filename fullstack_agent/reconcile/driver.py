@@ -1,0 +1,212 @@
+"""What every handler does around its Kubernetes work (SPEC §7).
+
+1. Load the row, its project and the user's kubeconfig; skip when the row changed since the
+   claim. 2. Run the kind's action, which returns an `Outcome`. 3. Turn any exception into
+   an outcome by its class: transient (backoff, status kept), permanent (ERROR), unauthorized
+   (wait for the user to sign in again). 4. Write the outcome compare-and-set; on a status
+   change recompute the project's status in the same transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from fullstack_agent import db
+from fullstack_agent.config import Settings, get_settings
+from fullstack_agent.k8s.client import KubeClient, client_for_user
+from fullstack_agent.k8s.errors import Failure, FailureKind, classify
+from fullstack_agent.k8s.kubeconfig import KubeconfigError
+from fullstack_agent.models import Project, ReconciledResource, ResourceStatus
+from fullstack_agent.reconcile import claims
+from fullstack_agent.reconcile.claims import Claim
+from fullstack_agent.reconcile.events import ResourceEvent
+from fullstack_agent.services import user_config
+from fullstack_agent.services.projects import lock_project, refresh_project_status
+from fullstack_agent.services.sandbox_env import request_env_refresh
+
+log = logging.getLogger(__name__)
+
+BACKOFF_CAP_SECONDS = 300
+UNAUTHORIZED_RECHECK_SECONDS = 30
+SLOW_START_SECONDS = 20  # after this long, waiting messages name the pod's latest event
+DEADLINE_STATUSES = frozenset({ResourceStatus.CREATING, ResourceStatus.STARTING, ResourceStatus.UPDATING})
+DRIFT_MESSAGE = "deleted outside Fullstack Agent"
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What a handler decided. `status` None keeps the status; `recheck_in` is when the row is
+    due again (seconds from now; None = only when a user acts)."""
+
+    status: ResourceStatus | None = None
+    message: str | None = None
+    recheck_in: float | None = 0.0
+    attempts: int = 0
+    delete_row: bool = False
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    refresh_sandbox_env: bool = False  # the project's sandbox must pick up a new DATABASE_URL
+
+    def result(self) -> str:
+        if self.delete_row:
+            return "deleted"
+        return self.status.value if self.status else "waiting"
+
+
+@dataclasses.dataclass
+class Context:
+    """A handler's view of its claimed row (detached from any session)."""
+
+    event: ResourceEvent
+    row: Any
+    project: Project
+    client: KubeClient
+    settings: Settings
+    extra: Any = None  # kind-specific, loaded with the row (the sandbox's environment)
+
+    @property
+    def now(self) -> datetime:
+        return self.event.now
+
+    def elapsed(self) -> float:
+        return (self.now - self.row.status_changed_at).total_seconds()
+
+    def settled(self, status: ResourceStatus, message: str, **values: Any) -> Outcome:
+        """The resource reached a status that needs no more work until a user acts (RUNNING
+        rows come back for the drift check)."""
+        recheck = self.settings.DRIFT_CHECK_INTERVAL_SECONDS if status is ResourceStatus.RUNNING else None
+        return Outcome(status=status, message=message, recheck_in=recheck, values=values)
+
+    def drift_checked(self, noun: str, *, exists: bool) -> Outcome:
+        """A resource that should exist: ERROR when it vanished, else look again later."""
+        if not exists:
+            return Outcome(status=ResourceStatus.ERROR, message=f"The {noun} was {DRIFT_MESSAGE}.", recheck_in=None)
+        return Outcome(recheck_in=self.settings.DRIFT_CHECK_INTERVAL_SECONDS)
+
+    def waiting(self, detail: str, latest_event: Callable[[], str]) -> Outcome:
+        """Not there yet: look again next pass; past the start deadline, ERROR with the last
+        known reason (the pod's newest event, e.g. an image pull or scheduling failure)."""
+        elapsed = self.elapsed()
+        if self.row.status in DEADLINE_STATUSES and elapsed > self.settings.SANDBOX_START_TIMEOUT_SECONDS:
+            reason = latest_event() or detail
+            return Outcome(status=ResourceStatus.ERROR, recheck_in=None,
+                           message=f"Not ready after {int(elapsed)} s: {reason}")
+        message = f"Waiting: {detail}" if detail else "Waiting"
+        if elapsed > SLOW_START_SECONDS:
+            event = latest_event()
+            if event:
+                message = f"{message} ({event})"
+        return Outcome(message=message, recheck_in=self.settings.RECONCILE_INTERVAL_SECONDS)
+
+
+Action = Callable[[Context], Outcome]
+ContextLoader = Callable[[Session, Any, Project], tuple[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """A reconciled table: its rows, its actions by status, how to load a handler's context."""
+
+    name: str
+    model: type[ReconciledResource]
+    actions: dict[ResourceStatus, tuple[str, Action]]  # status → (event action, handler action)
+    load: ContextLoader  # → (kubeconfig text, extra)
+    lease_seconds: Callable[[Settings], int]
+    batch_size: Callable[[Settings], int]
+
+    def event_name(self, status: ResourceStatus) -> str:
+        return f"{self.name}.{self.actions[status][0]}"
+
+
+def failure_outcome(failure: Failure, context_row: Any, event: ResourceEvent, settings: Settings) -> Outcome:
+    if failure.kind is FailureKind.PERMANENT:
+        return Outcome(status=ResourceStatus.ERROR, message=failure.message, recheck_in=None)
+    if failure.kind is FailureKind.UNAUTHORIZED:
+        return Outcome(message=failure.message, recheck_in=UNAUTHORIZED_RECHECK_SECONDS, attempts=event.attempts)
+    elapsed = (event.now - context_row.status_changed_at).total_seconds()
+    if context_row.status in DEADLINE_STATUSES and elapsed > settings.SANDBOX_START_TIMEOUT_SECONDS:
+        return Outcome(status=ResourceStatus.ERROR, recheck_in=None,
+                       message=f"Gave up after {int(elapsed)} s: {failure.message}")
+    attempts = event.attempts + 1
+    delay = min(BACKOFF_CAP_SECONDS, 2 ** attempts)
+    return Outcome(message=f"{failure.message}; retry {attempts} in {delay} s", recheck_in=delay, attempts=attempts)
+
+
+def _load(kind: Kind, event: ResourceEvent) -> tuple[Any, Project, str, Any] | None:
+    with db.session_scope() as session:
+        row = session.get(kind.model, event.resource_id, populate_existing=True)
+        if row is None or (row.status, row.status_changed_at, row.locked_until) != (
+                event.status, event.status_changed_at, event.lease):
+            return None
+        project = session.get(Project, row.project_id)
+        kubeconfig, extra = kind.load(session, row, project)
+        return row, project, kubeconfig, extra
+
+
+def _columns(outcome: Outcome, event: ResourceEvent) -> dict[str, Any]:
+    values: dict[str, Any] = {"attempts": outcome.attempts, **outcome.values}
+    values["locked_until"] = None if outcome.recheck_in is None else event.now + timedelta(seconds=outcome.recheck_in)
+    if outcome.message is not None:
+        values["status_message"] = outcome.message[:2000]
+    if outcome.status is not None and outcome.status is not event.status:
+        values["status"] = outcome.status
+        values["status_changed_at"] = event.now
+    return values
+
+
+def write_outcome(kind: Kind, event: ResourceEvent, outcome: Outcome) -> bool:
+    """Applies the outcome if the row is still as claimed; else gives the lease back."""
+    item = Claim(event.resource_id, event.project_id, event.status, event.status_changed_at, event.attempts,
+                 event.lease)
+    changes_status = outcome.delete_row or (outcome.status is not None and outcome.status is not event.status)
+    with db.session_scope() as session:
+        if changes_status:
+            lock_project(session, event.project_id)
+        if outcome.delete_row:
+            written = claims.remove(session, kind.model, item)
+        else:
+            written = claims.write(session, kind.model, item, _columns(outcome, event))
+        if not written:
+            claims.release(session, kind.model, item, event.now)
+            return False
+        if outcome.refresh_sandbox_env:
+            request_env_refresh(session, event.project_id, event.now)
+        elif changes_status:
+            refresh_project_status(session, event.project_id)
+    return True
+
+
+def handle(kind: Kind, action: Action, event: ResourceEvent) -> str:
+    """The handler the bus runs for one claimed row; returns a short result for the report."""
+    settings = get_settings()
+    loaded = _load(kind, event)
+    if loaded is None:
+        with db.session_scope() as session:
+            claims.release(session, kind.model, Claim(event.resource_id, event.project_id, event.status,
+                                                      event.status_changed_at, event.attempts, event.lease),
+                           event.now)
+        return "skipped"
+    row, project, kubeconfig, extra = loaded
+    try:
+        if not kubeconfig:
+            raise KubeconfigError("Add your kubeconfig in Settings.")
+        client = client_for_user(project.user_id, kubeconfig)
+        outcome = action(Context(event=event, row=row, project=project, client=client, settings=settings,
+                                 extra=extra))
+    except KubeconfigError as error:
+        outcome = Outcome(message=f"Your kubeconfig cannot be used: {error}", attempts=event.attempts,
+                          recheck_in=UNAUTHORIZED_RECHECK_SECONDS)
+    except Exception as error:  # every failure becomes a status; the class decides which
+        failure = classify(error)
+        if failure.unexpected:
+            log.exception("%s of %s failed", event.name, event.resource_id)
+        else:
+            log.warning("%s of %s failed: %s", event.name, event.resource_id, failure.message)
+        outcome = failure_outcome(failure, row, event, settings)
+    written = write_outcome(kind, event, outcome)
+    return outcome.result() if written else "superseded"

@@ -1,0 +1,104 @@
+"""Handlers of `sandbox.*` events: drive a sandbox's objects towards its row's status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from fullstack_agent.config import Settings
+from fullstack_agent.k8s.sandbox import DesiredSandbox, SandboxManager, observe
+from fullstack_agent.models import Project, ResourceStatus, Sandbox
+from fullstack_agent.reconcile.driver import Context, Kind, Outcome
+from fullstack_agent.services.sandbox_env import SandboxEnvironment, build_sandbox_environment
+
+
+def _load(session: Session, row: Sandbox, project: Project) -> tuple[str, SandboxEnvironment]:
+    environment = build_sandbox_environment(session, project)
+    return environment.kubeconfig, environment
+
+
+def _desired(context: Context) -> DesiredSandbox:
+    environment: SandboxEnvironment = context.extra
+    return DesiredSandbox(project_slug=context.project.slug, env=environment.variables,
+                          kubeconfig=environment.kubeconfig)
+
+
+def _manager(context: Context) -> SandboxManager:
+    return SandboxManager(context.client)
+
+
+def create(context: Context) -> Outcome:
+    _manager(context).create(context.row, _desired(context))
+    return Outcome(status=ResourceStatus.STARTING, message="Created; starting the sandbox")
+
+
+def _run(context: Context, *, recreate_missing: bool) -> Outcome:
+    """Start and update: one replica with the current environment, RUNNING once ready."""
+    manager, sandbox = _manager(context), context.row
+    statefulset = manager.read(sandbox)
+    if statefulset is None:
+        if recreate_missing:
+            manager.create(sandbox, _desired(context))
+            return context.waiting("re-created the missing sandbox", lambda: "")
+        return context.drift_checked("sandbox", exists=False)
+    if manager.converge(sandbox, statefulset, replicas=1, desired=_desired(context)):
+        return context.waiting("applying the sandbox's configuration", lambda: manager.latest_event(sandbox))
+    observation = observe(statefulset)
+    if observation.status is ResourceStatus.RUNNING:
+        manager.ensure_companions(sandbox, context.project.slug)
+        return context.settled(ResourceStatus.RUNNING, "Running")
+    return context.waiting(observation.detail, lambda: manager.latest_event(sandbox))
+
+
+def start(context: Context) -> Outcome:
+    return _run(context, recreate_missing=True)
+
+
+def update(context: Context) -> Outcome:
+    return _run(context, recreate_missing=False)
+
+
+def stop(context: Context) -> Outcome:
+    manager, sandbox = _manager(context), context.row
+    statefulset = manager.read(sandbox)
+    if statefulset is None:
+        return context.settled(ResourceStatus.STOPPED, "Stopped (its objects are re-created on start)")
+    if manager.scale(sandbox, statefulset, 0):
+        return context.waiting("stopping", lambda: "")
+    observation = observe(statefulset)
+    if observation.status is ResourceStatus.STOPPED:
+        return context.settled(ResourceStatus.STOPPED, "Stopped")
+    return context.waiting(observation.detail, lambda: "")
+
+
+def delete(context: Context) -> Outcome:
+    manager, sandbox = _manager(context), context.row
+    manager.delete(sandbox)
+    if manager.read(sandbox) is None:
+        return Outcome(delete_row=True)
+    return context.waiting("Kubernetes is removing the sandbox", lambda: "")
+
+
+def check(context: Context) -> Outcome:
+    return context.drift_checked("sandbox", exists=_manager(context).read(context.row) is not None)
+
+
+def _lease(settings: Settings) -> int:
+    return settings.SANDBOX_LOCK_DURATION_SECONDS
+
+
+def _batch(settings: Settings) -> int:
+    return settings.MAX_SANDBOXES_PER_RECONCILE
+
+
+ACTIONS: dict[ResourceStatus, tuple[str, Any]] = {
+    ResourceStatus.CREATING: ("create", create),
+    ResourceStatus.STARTING: ("start", start),
+    ResourceStatus.UPDATING: ("update", update),
+    ResourceStatus.STOPPING: ("stop", stop),
+    ResourceStatus.TERMINATING: ("delete", delete),
+    ResourceStatus.RUNNING: ("check", check),
+}
+
+SANDBOXES = Kind(name="sandbox", model=Sandbox, actions=ACTIONS, load=_load, lease_seconds=_lease, batch_size=_batch)
