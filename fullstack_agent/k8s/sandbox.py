@@ -21,6 +21,7 @@ class DesiredSandbox:
     project_slug: str
     env: Mapping[str, str]
     kubeconfig: str
+    system_prompt: str
 
 
 def observe(statefulset: dict[str, Any] | None) -> Observation:
@@ -67,7 +68,7 @@ class SandboxManager:
         client, namespace, slug = self.client, sandbox.k8s_namespace, desired.project_slug
         steps = [
             ("StatefulSet", client.apps.create_namespaced_stateful_set,
-             manifests.statefulset(sandbox, slug, desired.env, desired.kubeconfig)),
+             manifests.statefulset(sandbox, slug, desired.env, desired.kubeconfig, desired.system_prompt)),
             ("Service", client.core.create_namespaced_service, manifests.service(sandbox, slug)),
             ("Ingress app", client.networking.create_namespaced_ingress, manifests.app_ingress(sandbox, slug)),
             ("Ingress ttyd", client.networking.create_namespaced_ingress, manifests.ttyd_ingress(sandbox, slug)),
@@ -107,7 +108,7 @@ class SandboxManager:
             operations.append({"op": "replace", "path": "/spec/replicas", "value": replicas})
         wanted_env = [] if desired is None else [
             ("containers", sandbox.sandbox_name, manifests.env_list(desired.env)),
-            ("initContainers", manifests.INIT_CONTAINER, manifests.init_env(desired.kubeconfig)),
+            ("initContainers", manifests.INIT_CONTAINER, manifests.init_env(desired.kubeconfig, desired.system_prompt)),
         ]
         for field, container_name, env in wanted_env:
             index = _container_index(pod_spec, field, container_name)

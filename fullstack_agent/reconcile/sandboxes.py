@@ -21,7 +21,7 @@ def _load(session: Session, row: Sandbox, project: Project) -> tuple[str, Sandbo
 def _desired(context: Context) -> DesiredSandbox:
     environment: SandboxEnvironment = context.extra
     return DesiredSandbox(project_slug=context.project.slug, env=environment.variables,
-                          kubeconfig=environment.kubeconfig)
+                          kubeconfig=environment.kubeconfig, system_prompt=environment.system_prompt)
 
 
 def _manager(context: Context) -> SandboxManager:

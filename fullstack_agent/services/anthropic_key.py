@@ -20,6 +20,7 @@ from fullstack_agent.config import get_settings
 from fullstack_agent.models import AuditEvent, AuthProvider, ConfigSource, UserConfig, UserIdentity, utcnow
 from fullstack_agent.services import aiproxy, audit, user_config
 from fullstack_agent.services.aiproxy import KeyhubResult
+from fullstack_agent.services.sandbox_env import request_sandbox_updates_for_user
 
 PROVISION_ACTION = "aiproxy.provision"
 KEY_WRITTEN_ACTION = "config.key_written"
@@ -78,6 +79,18 @@ def apply_result(session: Session, user_id: str, result: KeyhubResult,
     return ProvisioningOutcome(ok=result.ok, token_name=result.token_name, reason=result.reason, at=now)
 
 
+def _apply_for_existing_user(session: Session, user_id: str, result: KeyhubResult,
+                             loaded: Mapping[str, UserConfig]) -> ProvisioningOutcome:
+    """`apply_result` for a user who may have sandboxes: running ones get a changed key or
+    base URL (SPEC §5.3)."""
+    before = tuple(loaded[key].plain_value if key in loaded else None
+                   for key in (user_config.ANTHROPIC_API_KEY, user_config.ANTHROPIC_API))
+    outcome = apply_result(session, user_id, result, loaded)
+    if outcome.ok and before != (result.key, get_settings().ANTHROPIC_BASE_URL):
+        request_sandbox_updates_for_user(session, user_id)
+    return outcome
+
+
 def provision_if_needed(user_id: str, sealos_user_id: str, kubeconfig: str) -> ProvisioningOutcome | None:
     """For an existing user: calls Aiproxy only when `needs_key`; None when nothing was needed.
 
@@ -92,7 +105,7 @@ def provision_if_needed(user_id: str, sealos_user_id: str, kubeconfig: str) -> P
         loaded = user_config.get_values(session, user_id, ANTHROPIC_KEYS)
         if not needs_key(loaded):
             return None
-        return apply_result(session, user_id, result, loaded)
+        return _apply_for_existing_user(session, user_id, result, loaded)
 
 
 def sealos_identity(session: Session, user_id: str) -> UserIdentity | None:
@@ -119,7 +132,8 @@ def reprovision(user_id: str, *, replace_manual_key: bool = False) -> Provisioni
                                    at=utcnow(), reason="You use your own key; it was left unchanged.")
     result = aiproxy.request_key(identity.provider_user_id, kubeconfig)
     with db.session_scope() as session:
-        return apply_result(session, user_id, result, user_config.get_values(session, user_id, ANTHROPIC_KEYS))
+        return _apply_for_existing_user(session, user_id, result,
+                                        user_config.get_values(session, user_id, ANTHROPIC_KEYS))
 
 
 def last_outcome(session: Session, user_id: str) -> ProvisioningOutcome | None:

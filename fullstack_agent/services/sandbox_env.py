@@ -5,7 +5,8 @@ the database is ready), the user's Anthropic variables, the project's variables,
 project's `TTYD_ACCESS_TOKEN` last so that nothing can override the terminal's token.
 
 `KUBECONFIG` points at a file: the init container writes the user's kubeconfig there, so
-`kubectl` in the sandbox works (the variable holds a path for every Kubernetes tool).
+`kubectl` in the sandbox works (the variable holds a path for every Kubernetes tool). The
+user's system prompt (or the default) travels the same way into a file Claude Code reads.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from fullstack_agent.models import (
     Sandbox,
     utcnow,
 )
-from fullstack_agent.services import user_config
+from fullstack_agent.services import system_prompt, user_config
 from fullstack_agent.services.projects import (
     TTYD_ACCESS_TOKEN,
     lock_project,
@@ -49,6 +50,7 @@ _APPLYING = (ResourceStatus.STARTING, ResourceStatus.UPDATING)
 class SandboxEnvironment:
     variables: dict[str, str]  # the main container's environment, in order
     kubeconfig: str  # the user's kubeconfig text, for the init container ("" when none)
+    system_prompt: str  # for the init container too
 
 
 def load_env_vars_for_sandbox(session: Session, user_id: str) -> dict[str, str]:
@@ -82,7 +84,8 @@ def build_sandbox_environment(session: Session, project: Project) -> SandboxEnvi
     if token:
         variables[TTYD_ACCESS_TOKEN] = token
     kubeconfig = user_config.get_value(session, project.user_id, user_config.KUBECONFIG) or ""
-    return SandboxEnvironment(variables=variables, kubeconfig=kubeconfig)
+    prompt = system_prompt.effective(session, project.user_id).text
+    return SandboxEnvironment(variables=variables, kubeconfig=kubeconfig, system_prompt=prompt)
 
 
 def request_env_refresh(session: Session, project_id: str, now: datetime | None = None) -> int:

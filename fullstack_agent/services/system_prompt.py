@@ -1,8 +1,8 @@
 """The user's system prompt for Claude Code in the sandboxes (the `SYSTEM_PROMPT` setting).
 
-Without a stored prompt the built-in default applies; saving the default text or resetting
-removes the setting. How the prompt reaches a sandbox is `sandbox_env`'s business (see the
-README, "System prompt"); a change makes the user's running sandboxes apply it.
+Without a stored prompt the built-in default applies. `sandbox_env` delivers the effective
+prompt to each sandbox (a file that ~/.claude/CLAUDE.md imports, see the README); Settings
+changes it through `agent_settings`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from fullstack_agent import db
-from fullstack_agent.models import ConfigSource
-from fullstack_agent.services import audit, user_config
-from fullstack_agent.services.sandbox_env import request_sandbox_updates_for_user
+from fullstack_agent.services import user_config
 
 MAX_PROMPT_LENGTH = 20_000
-CHANGED_ACTION = "config.system_prompt_changed"
 
 DEFAULT_SYSTEM_PROMPT = """\
 You are working in a Fullstack Agent sandbox: a Linux container with a persistent home
@@ -50,13 +47,6 @@ class SystemPrompt:
     is_default: bool
 
 
-@dataclass(frozen=True)
-class SystemPromptChange:
-    prompt: SystemPrompt
-    changed: bool
-    sandboxes_updating: int = 0
-
-
 def effective(session: Session, user_id: str) -> SystemPrompt:
     stored = user_config.get_value(session, user_id, user_config.SYSTEM_PROMPT)
     return SystemPrompt(text=stored, is_default=False) if stored else SystemPrompt(DEFAULT_SYSTEM_PROMPT, True)
@@ -74,26 +64,3 @@ def normalize(raw: str) -> str:
     if len(text) > MAX_PROMPT_LENGTH:
         raise SystemPromptError(f"The system prompt is longer than {MAX_PROMPT_LENGTH:,} characters.")
     return text + "\n"
-
-
-def save(user_id: str, raw: str) -> SystemPromptChange:
-    """Stores the prompt; the default text (or `reset`) removes the setting instead."""
-    text = normalize(raw)
-    with db.session_scope() as session:
-        entry = user_config.get_entry(session, user_id, user_config.SYSTEM_PROMPT)
-        before = entry.plain_value if entry is not None else DEFAULT_SYSTEM_PROMPT
-        if text == before:
-            return SystemPromptChange(prompt=SystemPrompt(text, entry is None), changed=False)
-        if text == DEFAULT_SYSTEM_PROMPT:
-            session.delete(entry)
-            detail = "reset to the default"
-        else:
-            user_config.set_value(session, user_id, user_config.SYSTEM_PROMPT, text, source=ConfigSource.manual)
-            detail = f"{len(text):,} characters"
-        audit.record(session, user_id, CHANGED_ACTION, target=user_config.SYSTEM_PROMPT, detail=detail)
-        return SystemPromptChange(prompt=SystemPrompt(text, text == DEFAULT_SYSTEM_PROMPT), changed=True,
-                                  sandboxes_updating=request_sandbox_updates_for_user(session, user_id))
-
-
-def reset(user_id: str) -> SystemPromptChange:
-    return save(user_id, DEFAULT_SYSTEM_PROMPT)

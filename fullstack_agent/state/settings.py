@@ -13,8 +13,8 @@ from datetime import datetime
 import reflex as rx
 
 from fullstack_agent.k8s.kubeconfig import KubeconfigError
-from fullstack_agent.services import activity, anthropic_key, anthropic_settings, kubeconfig_settings, system_prompt
-from fullstack_agent.services.anthropic_settings import AnthropicInputError
+from fullstack_agent.services import activity, agent_settings, anthropic_key, kubeconfig_settings, system_prompt
+from fullstack_agent.services.agent_settings import AnthropicInputError
 from fullstack_agent.services.system_prompt import SystemPromptError
 from fullstack_agent.state.auth import AuthState
 
@@ -79,7 +79,7 @@ class SettingsState(AuthState):
 
     # ------------------------------------------------------------ loading
 
-    def _show_anthropic(self, settings: anthropic_settings.AnthropicSettings) -> None:
+    def _show_anthropic(self, settings: agent_settings.AnthropicSettings) -> None:
         key = settings.key
         self.key_masked = key.masked if key else ""
         self.key_source = key.source.value if key else ""
@@ -109,7 +109,7 @@ class SettingsState(AuthState):
         self.activity = [{"at": when(item.at), "label": item.label, "detail": item.detail} for item in items]
 
     async def _refresh(self, user_id: str) -> None:
-        self._show_anthropic(await asyncio.to_thread(anthropic_settings.read, user_id))
+        self._show_anthropic(await asyncio.to_thread(agent_settings.read, user_id))
         self._show_kubeconfig(await asyncio.to_thread(kubeconfig_settings.summary, user_id))
         self._show_prompt(await asyncio.to_thread(system_prompt.read, user_id))
         self._show_activity(await asyncio.to_thread(activity.recent_activity, user_id))
@@ -140,7 +140,7 @@ class SettingsState(AuthState):
         yield
         try:
             change = await asyncio.to_thread(
-                anthropic_settings.save, user_id, api_key=str(form.get("api_key", "")),
+                agent_settings.save, user_id, api_key=str(form.get("api_key", "")),
                 base_url=str(form.get("base_url", "")), model=str(form.get("model", "")),
                 small_fast_model=str(form.get("small_fast_model", "")))
         except AnthropicInputError as error:
@@ -158,7 +158,7 @@ class SettingsState(AuthState):
         user_id = await self._current_user_id()
         if user_id is None:
             return AuthState.check_login
-        change = await asyncio.to_thread(anthropic_settings.remove_key, user_id)
+        change = await asyncio.to_thread(agent_settings.remove_key, user_id)
         await self._refresh(user_id)
         self.key_revealed, self.anthropic_error = "", ""
         self.anthropic_message = "The key was removed." + _updating_note(change.sandboxes_updating)
@@ -168,7 +168,7 @@ class SettingsState(AuthState):
         user_id = await self._current_user_id()
         if user_id is None:
             return AuthState.check_login
-        self.key_revealed = await asyncio.to_thread(anthropic_settings.reveal_key, user_id)
+        self.key_revealed = await asyncio.to_thread(agent_settings.reveal_key, user_id)
 
     @rx.event
     def hide_key(self):
@@ -235,10 +235,10 @@ class SettingsState(AuthState):
     @rx.event
     async def save_prompt(self, form: dict):
         text = str(form.get("system_prompt", ""))
-        async for update in self._store_prompt(lambda user_id: system_prompt.save(user_id, text)):
+        async for update in self._store_prompt(lambda user_id: agent_settings.save_system_prompt(user_id, text)):
             yield update
 
     @rx.event
     async def reset_prompt(self):
-        async for update in self._store_prompt(system_prompt.reset):
+        async for update in self._store_prompt(agent_settings.reset_system_prompt):
             yield update

@@ -13,6 +13,7 @@ from fullstack_agent.k8s import names
 from fullstack_agent.models import AuditEvent, Database, Environment, Project, ResourceStatus, Sandbox
 from fullstack_agent.services import environment, projects
 from fullstack_agent.services.sandbox_env import request_sandbox_updates_for_user
+from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT
 from fullstack_agent.services import user_config
 from fullstack_agent.models import ConfigSource
 from tests.engine.conftest import (
@@ -89,7 +90,8 @@ def test_database_url_reaches_the_statefulset_percent_encoded(database, fake_k8s
     assert env["KUBECONFIG"] == "/home/agent/.kube/config"
     assert list(env)[-1] == "TTYD_ACCESS_TOKEN"
     init = fake_k8s.get("statefulsets", NAMESPACE, slug)["spec"]["template"]["spec"]["initContainers"][0]
-    assert init["env"] == [{"name": "SANDBOX_KUBECONFIG", "value": fake_k8s.kubeconfig(NAMESPACE)}]
+    assert init["env"] == [{"name": "SANDBOX_KUBECONFIG", "value": fake_k8s.kubeconfig(NAMESPACE)},
+                           {"name": "SANDBOX_SYSTEM_PROMPT", "value": DEFAULT_SYSTEM_PROMPT}]
     with db.session_scope() as session:
         stored = session.exec(sa.select(Database.password, Database.connection_url)).one()
         raw = session.execute(sa.text("SELECT password, connection_url FROM database")).one()

@@ -1,9 +1,10 @@
-"""The Anthropic section of Settings (SPEC §5.3, §8): read it masked, change it, clear it.
+"""What Claude Code in the user's sandboxes is configured with, as Settings changes it (SPEC §5.3,
+§8): the Anthropic key, base URL and models, and the system prompt.
 
 The key leaves this module in clear only through `reveal_key`, which the user asks for; every
 other answer carries at most its last four characters. Audit events name the settings that
-changed, never their values. A change to what sandboxes receive (key, base URL, models)
-reaches the user's running sandboxes: they go UPDATING and get the new environment.
+changed, never their values. Any change reaches the user's running sandboxes: they go
+UPDATING and get the new environment.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from sqlmodel import Session
 
 from fullstack_agent import db
 from fullstack_agent.models import ConfigSource, UserConfig
-from fullstack_agent.services import anthropic_key, audit, key_health, user_config
+from fullstack_agent.services import anthropic_key, audit, key_health, system_prompt, user_config
 from fullstack_agent.services.anthropic_key import ProvisioningOutcome
 from fullstack_agent.services.key_health import HealthCheck
 from fullstack_agent.services.sandbox_env import request_sandbox_updates_for_user
+from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT, SystemPrompt
 
 MASK = "••••"
 # Shorter keys are shown as dots only: four characters of a short key give too much away.
@@ -34,6 +36,7 @@ _KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces
 CHANGED_ACTION = "config.anthropic_changed"
 KEY_REMOVED_ACTION = "config.key_removed"
 KEY_REVEALED_ACTION = "config.key_revealed"
+PROMPT_CHANGED_ACTION = "config.system_prompt_changed"
 
 _OPTIONAL_KEYS = (user_config.ANTHROPIC_API, user_config.ANTHROPIC_MODEL, user_config.ANTHROPIC_SMALL_FAST_MODEL)
 
@@ -72,6 +75,13 @@ class AnthropicSettings:
 @dataclass(frozen=True)
 class AnthropicChange:
     changed: tuple[str, ...]  # the settings written or removed, by name
+    sandboxes_updating: int = 0
+
+
+@dataclass(frozen=True)
+class SystemPromptChange:
+    prompt: SystemPrompt
+    changed: bool
     sandboxes_updating: int = 0
 
 
@@ -203,3 +213,28 @@ def reveal_key(user_id: str) -> str:
             return ""
         audit.record(session, user_id, KEY_REVEALED_ACTION, target=user_config.ANTHROPIC_API_KEY)
         return entry.plain_value
+
+
+def save_system_prompt(user_id: str, raw: str) -> SystemPromptChange:
+    """Stores the prompt; the default text (what `reset_system_prompt` saves) removes the
+    setting instead, so a later change of the built-in default reaches the user."""
+    text = system_prompt.normalize(raw)
+    with db.session_scope() as session:
+        entry = user_config.get_entry(session, user_id, user_config.SYSTEM_PROMPT)
+        before = entry.plain_value if entry is not None else DEFAULT_SYSTEM_PROMPT
+        is_default = text == DEFAULT_SYSTEM_PROMPT
+        if text == before:
+            return SystemPromptChange(prompt=SystemPrompt(text, entry is None), changed=False)
+        if is_default:
+            session.delete(entry)
+            detail = "reset to the default"
+        else:
+            user_config.set_value(session, user_id, user_config.SYSTEM_PROMPT, text, source=ConfigSource.manual)
+            detail = f"{len(text):,} characters"
+        audit.record(session, user_id, PROMPT_CHANGED_ACTION, target=user_config.SYSTEM_PROMPT, detail=detail)
+        return SystemPromptChange(prompt=SystemPrompt(text, is_default), changed=True,
+                                  sandboxes_updating=request_sandbox_updates_for_user(session, user_id))
+
+
+def reset_system_prompt(user_id: str) -> SystemPromptChange:
+    return save_system_prompt(user_id, DEFAULT_SYSTEM_PROMPT)
