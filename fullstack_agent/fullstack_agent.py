@@ -9,8 +9,12 @@ from fullstack_agent.startup import prepare_process
 
 app = rx.App(
     api_transformer=build_api(),
-    # First in <head>: keeps Reflex alive where the browser blocks storage (cross-site iframe).
-    head_components=[rx.el.script(src="/storage_guard.js")],
+    head_components=[
+        # First in <head>: keeps Reflex alive where the browser blocks storage (cross-site iframe).
+        rx.el.script(src="/storage_guard.js"),
+        # The Sealos desktop protocol, used by the home page (state/home.py).
+        rx.el.script(src="/desktop_bridge.js"),
+    ],
 )
 # Runs in each worker before it accepts requests: a bad setting or a failed migration stops it.
 app.register_lifespan_task(prepare_process)

@@ -91,15 +91,12 @@ def _apply_for_existing_user(session: Session, user_id: str, result: KeyhubResul
     return outcome
 
 
-def provision_if_needed(user_id: str, sealos_user_id: str, kubeconfig: str) -> ProvisioningOutcome | None:
-    """For an existing user: calls Aiproxy only when `needs_key`; None when nothing was needed.
+def provision(user_id: str, sealos_user_id: str, kubeconfig: str) -> ProvisioningOutcome | None:
+    """Calls Aiproxy for a user whose rows showed `needs_key`, and stores the answer.
 
     The HTTP call runs outside any transaction; the rows are read again before the write,
-    so a key the user typed in the meantime is not overwritten.
+    so a key the user typed in the meantime is not overwritten (then None).
     """
-    with db.session_scope() as session:
-        if not needs_key(user_config.get_values(session, user_id, ANTHROPIC_KEYS)):
-            return None
     result = aiproxy.request_key(sealos_user_id, kubeconfig)
     with db.session_scope() as session:
         loaded = user_config.get_values(session, user_id, ANTHROPIC_KEYS)

@@ -6,7 +6,7 @@ For every Sealos user (only they can get a key from Aiproxy):
   valid); a 401 marks it invalid (`invalid_since`), 2xx means valid, anything else (no
   base URL, unreachable, another status) gives no verdict and changes nothing;
 - a user without a key, or whose aiproxy key is invalid, gets a new one through Aiproxy with
-  the stored kubeconfig (`anthropic_key.provision_if_needed`, which never touches a key the
+  the stored kubeconfig (`anthropic_key.provision`, which never touches a key the
   user entered); the new key is tried at once.
 Keys the user entered are never checked: their base URL is the user's business.
 
@@ -149,7 +149,7 @@ def check_user(user_id: str, sealos_user_id: str) -> HealthCheck | None:
     if not kubeconfig:
         return _record(user_id, HealthStatus.FAILED,
                        "No key could be provisioned: no kubeconfig is stored. Sign in from the Sealos desktop.")
-    outcome = anthropic_key.provision_if_needed(user_id, sealos_user_id, kubeconfig)
+    outcome = anthropic_key.provision(user_id, sealos_user_id, kubeconfig)
     if outcome is None:
         return _record(user_id, HealthStatus.UNCHECKED, "A new key was stored meanwhile; it is checked next time.")
     if not outcome.ok:

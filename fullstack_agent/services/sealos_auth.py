@@ -44,6 +44,10 @@ MESSAGES = {
     "SealosTokenExpired": "Your Sealos session has expired. Reopen the app from the Sealos desktop.",
     "SealosTokenInvalid": "The Sealos session token is not valid for this server.",
     "SealosKubeconfigInvalid": "The kubeconfig from the Sealos desktop cannot be used.",
+    # Reported by the page's desktop bridge (assets/desktop_bridge.js), before the server is asked.
+    "SealosDesktopTimeout": "The Sealos desktop did not answer. Reopen the app from the desktop and try again.",
+    "SealosDesktopRefused": "The Sealos desktop did not share your session.",
+    "SealosDesktopBadReply": "The Sealos desktop sent an answer this app does not understand.",
 }
 
 
@@ -168,11 +172,13 @@ def _sign_in_existing(claims: SealosClaims, namespace: str, kubeconfig: str) -> 
         identity, user = found
         identity.meta = _identity_meta(claims, namespace, kubeconfig, identity.meta)
         session.add(identity)
-        loaded = user_config.get_values(session, user.id, (user_config.KUBECONFIG,))
+        loaded = user_config.get_values(session, user.id, (user_config.KUBECONFIG, *anthropic_key.ANTHROPIC_KEYS))
         user_config.set_value(session, user.id, user_config.KUBECONFIG, kubeconfig,
                               source=ConfigSource.sealos, loaded=loaded)
+        needs_key = anthropic_key.needs_key(loaded)
         signed_in = open_session(session, user, AuthProvider.SEALOS)
-    outcome = anthropic_key.provision_if_needed(user.id, claims.user_id, kubeconfig)
+    # After the commit: the Aiproxy call (up to its timeout) holds no transaction open.
+    outcome = anthropic_key.provision(user.id, claims.user_id, kubeconfig) if needs_key else None
     notice = outcome.notice if outcome else ""
     return SignIn(user_id=signed_in.user_id, user_name=signed_in.user_name, token=signed_in.token, notice=notice)
 

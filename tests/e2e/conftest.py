@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS
 from tests.support.app_server import run_app
 from tests.support.browser import chromium
+from tests.support.fake_aiproxy import running_fake_aiproxy
+from tests.support.fake_github import running_fake_github
+from tests.support.sealos import JWT_SECRET
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
+# A loaded machine (parallel builds, CI) can take seconds to hydrate a page in an iframe.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
+def e2e_aiproxy():
+    with running_fake_aiproxy() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def e2e_github():
+    with running_fake_github() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, e2e_aiproxy, e2e_github):
     data_dir = tmp_path_factory.mktemp("app-data")
-    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}"}
+    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}",
+           # Sign-in methods against local fakes: Sealos (JWTs signed by the tests), Aiproxy, GitHub.
+           "SEALOS_JWT_SECRET": JWT_SECRET, "AIPROXY_ENDPOINT": e2e_aiproxy.url,
+           "ANTHROPIC_BASE_URL": "https://aiproxy.example/api/anthropic", **e2e_github.settings}
     with run_app(env, ARTIFACTS / "logs" / "app.log") as app:
         yield app
 
