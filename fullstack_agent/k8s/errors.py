@@ -89,10 +89,11 @@ def transport_reason(error: BaseException) -> str:
     cause: BaseException = error
     if isinstance(error, urllib3.exceptions.MaxRetryError) and error.reason is not None:
         cause = error.reason
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2: test it first.
+    if isinstance(cause, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+        return "could not connect"
     if isinstance(cause, (urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)):
         return "timed out"
-    if isinstance(cause, urllib3.exceptions.NewConnectionError) or isinstance(cause, ConnectionRefusedError):
-        return "connection refused"
     if isinstance(cause, (urllib3.exceptions.ProtocolError, ConnectionError)):
         return "connection dropped"
     return type(cause).__name__

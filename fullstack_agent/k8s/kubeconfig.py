@@ -147,19 +147,18 @@ def validate_kubeconfig(text: str, *, timeout: float | None = None) -> Kubeconfi
     request_timeout = timeout or get_settings().K8S_REQUEST_TIMEOUT_SECONDS
     with ApiClient(build_configuration(parsed, pool_size=1)) as api_client:
         try:
-            _consume(VersionApi(api_client).get_code(_request_timeout=request_timeout, _preload_content=False))
-            _consume(CoreV1Api(api_client).list_namespaced_pod(
+            _drain(VersionApi(api_client).get_code(_request_timeout=request_timeout, _preload_content=False))
+            _drain(CoreV1Api(api_client).list_namespaced_pod(
                 info.namespace, limit=1, _request_timeout=request_timeout, _preload_content=False))
         except Exception as error:  # the client raises ApiException, urllib3 and OS errors alike
             raise KubeconfigError(_validation_message(error, info)) from None
     return info
 
 
-def _consume(response: Any) -> None:
-    """Reads the body before the connection goes back to the pool: an unread one would be
-    taken for the next request's answer."""
+def _drain(response: Any) -> None:
+    # A pooled connection must be read to the end before it serves the next request.
     try:
-        response.drain_conn()
+        response.data
     finally:
         response.release_conn()
 
