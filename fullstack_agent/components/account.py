@@ -12,10 +12,13 @@ def account_menu() -> rx.Component:
         rx.hstack(
             rx.link("Projects", href="/projects", size="2", color_scheme="gray", high_contrast=True),
             rx.link("Settings", href="/settings", size="2", color_scheme="gray", high_contrast=True),
+            # Phones (360 px) keep the links and an icon-only sign-out button.
             rx.badge(rx.icon("user", size=14), AuthState.user_name, variant="soft", size="2",
-                     id="account-name"),
-            rx.button("Sign out", on_click=AuthState.sign_out, variant="soft", color_scheme="gray",
-                      size="2"),
+                     id="account-name", display=rx.breakpoints(initial="none", sm="flex")),
+            rx.button(rx.icon("log_out", size=14), rx.text("Sign out", display=rx.breakpoints(initial="none",
+                                                                                           sm="inline")),
+                      on_click=AuthState.sign_out, variant="soft", color_scheme="gray", size="2",
+                      aria_label="Sign out"),
             align="center",
             spacing="3",
         ),

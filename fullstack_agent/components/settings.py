@@ -33,9 +33,9 @@ def fact(label: str, *value: rx.Component) -> rx.Component:
     """One labelled fact: label above the value on phones, beside it from tablets up."""
     return rx.flex(
         rx.text(label, size="2", color_scheme="gray", min_width="9em"),
-        rx.flex(*value, gap="2", align="center", wrap="wrap", min_width="0"),
+        rx.flex(*value, spacing="2", align="center", wrap="wrap", min_width="0"),
         direction=rx.breakpoints(initial="column", sm="row"),
-        gap=rx.breakpoints(initial="1", sm="3"),
+        spacing=rx.breakpoints(initial="1", sm="3"),
         align=rx.breakpoints(initial="start", sm="center"),
         width="100%",
     )
@@ -70,7 +70,7 @@ def confirm(trigger: rx.Component, title: str, text: str, action_label: str, on_
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(rx.button(action_label, color_scheme="red", on_click=on_confirm)),
-                gap="3", justify="end", margin_top="1em",
+                spacing="3", justify="end", margin_top="1em",
             ),
             max_width="440px",
         ),
@@ -108,7 +108,7 @@ def _key_actions() -> rx.Component:
             "Your sandboxes will restart without an Anthropic key until you enter or provision a new one.",
             "Remove key", SettingsState.remove_key,
         ),
-        gap="2",
+        spacing="2",
     )
 
 
@@ -121,7 +121,7 @@ def _key_status() -> rx.Component:
                  _source_badge(),
                  rx.cond(SettingsState.key_invalid_since,
                          rx.badge("Rejected", color_scheme="red", id="key-invalid"))),
-            fact("Set", rx.text(SettingsState.key_set_at, size="2", id="key-set-at"),
+            fact("Saved", rx.text(SettingsState.key_set_at, size="2", id="key-set-at"),
                  rx.cond(SettingsState.key_invalid_since,
                          rx.text("· rejected since ", SettingsState.key_invalid_since, size="2",
                                  color_scheme="red"))),
@@ -131,16 +131,19 @@ def _key_status() -> rx.Component:
                     rx.code(SettingsState.key_revealed, id="key-revealed", size="2", word_break="break-all"),
                     rx.icon_button(rx.icon("copy", size=14), size="1", variant="ghost", title="Copy",
                                    on_click=rx.set_clipboard(SettingsState.key_revealed)),
-                    gap="2", align="center",
+                    spacing="2", align="center",
                 ),
             ),
             _key_actions(),
             spacing="2",
             width="100%",
         ),
-        rx.callout("No Anthropic key is set: Claude Code in your sandboxes cannot work until you enter one"
-                   + " (or provision one through Aiproxy).", icon="key_round", color_scheme="amber",
-                   width="100%", id="key-missing"),
+        rx.callout(rx.cond(SettingsState.sealos_account,
+                           "No Anthropic key is set: Claude Code in your sandboxes cannot work until you "
+                           "re-provision one through Aiproxy or enter your own.",
+                           "No Anthropic key is set: Claude Code in your sandboxes cannot work until you "
+                           "enter one."),
+                   icon="key_round", color_scheme="amber", width="100%", id="key-missing"),
     )
 
 
@@ -212,7 +215,7 @@ def _anthropic_form() -> rx.Component:
                 field("Small fast model", "small_fast_model", default_value=SettingsState.small_fast_model,
                       placeholder="claude-haiku-4-5"),
                 columns=rx.breakpoints(initial="1", sm="2"),
-                gap="3",
+                spacing="3",
                 width="100%",
             ),
             rx.text("An empty field removes its setting. Running sandboxes restart with the new values.",
@@ -270,7 +273,7 @@ def _kubeconfig_form() -> rx.Component:
                                         "Paste your kubeconfig"), size="2", weight="medium"),
                         html_for=KUBECONFIG_INPUT_ID),
             rx.text_area(id=KUBECONFIG_INPUT_ID, name="kubeconfig", rows="8", placeholder=KUBECONFIG_PLACEHOLDER,
-                         spell_check=False, auto_complete="off", font_family=MONOSPACE, size="1", width="100%",
+                         spell_check=False, auto_complete=False, font_family=MONOSPACE, size="1", width="100%",
                          resize="vertical"),
             rx.text("It is checked first: it must parse, have a current context with a namespace, and its "
                     "API server must accept it and let you read that namespace. The stored kubeconfig is "
@@ -309,7 +312,8 @@ def kubeconfig_section() -> rx.Component:
 def system_prompt_section() -> rx.Component:
     return section(
         "System prompt", "message_square_text",
-        "Instructions Claude Code reads in every sandbox (written to ~/.claude/CLAUDE.md at each start).",
+        "Instructions Claude Code follows in every sandbox. Each start puts them in the home volume, "
+        "in ~/.claude, where Claude Code reads them.",
         rx.hstack(
             rx.cond(SettingsState.prompt_is_default,
                     rx.badge("Default", color_scheme="gray", id="prompt-kind"),
@@ -326,7 +330,7 @@ def system_prompt_section() -> rx.Component:
                     rx.button("Reset to default", type="button", variant="soft", color_scheme="gray",
                               on_click=SettingsState.reset_prompt, disabled=SettingsState.prompt_busy,
                               id="reset-prompt"),
-                    gap="3",
+                    spacing="3",
                     wrap="wrap",
                 ),
                 spacing="2",
@@ -345,14 +349,9 @@ def system_prompt_section() -> rx.Component:
 
 def _activity_row(item: rx.Var) -> rx.Component:
     return rx.box(
-        rx.flex(
-            rx.text(item["label"], size="2", weight="medium"),
-            rx.text(item["at"], size="1", color_scheme="gray", white_space="nowrap"),
-            justify="between",
-            gap="2",
-            wrap="wrap",
-        ),
-        rx.cond(item["detail"], rx.text(item["detail"], size="1", color_scheme="gray", word_break="break-word")),
+        rx.text(item["label"], size="2", weight="medium"),
+        rx.text(item["at"], rx.cond(item["detail"], " · " + item["detail"].to(str), ""), size="1",
+                color_scheme="gray", word_break="break-word"),
         padding_y="0.5em",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         width="100%",

@@ -22,14 +22,14 @@ def settings() -> rx.Component:
             rx.heading("Settings", size="7"),
             rx.cond(
                 SettingsState.loaded,
-                rx.grid(
+                rx.flex(
                     rx.vstack(anthropic_section(), kubeconfig_section(), system_prompt_section(),
-                              spacing="5", width="100%", min_width="0"),
-                    rx.vstack(account_section(), activity_section(), spacing="5", width="100%", min_width="0"),
-                    grid_template_columns=rx.breakpoints(initial="minmax(0, 1fr)",
-                                                         md="minmax(0, 3fr) minmax(0, 2fr)"),
-                    gap="5",
-                    align_items="start",
+                              spacing="5", flex="3 1 0", min_width="0", width="100%"),
+                    rx.vstack(account_section(), activity_section(), spacing="5", flex="2 1 0", min_width="0",
+                              width="100%"),
+                    direction=rx.breakpoints(initial="column", md="row"),
+                    spacing="5",
+                    align="start",
                     width="100%",
                 ),
                 rx.center(rx.spinner(size="3"), min_height="40vh", width="100%"),

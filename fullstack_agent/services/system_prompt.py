@@ -16,22 +16,16 @@ from fullstack_agent.services import user_config
 
 MAX_PROMPT_LENGTH = 20_000
 
+# One line per paragraph: it is edited in a text area that wraps by itself.
 DEFAULT_SYSTEM_PROMPT = """\
-You are working in a Fullstack Agent sandbox: a Linux container with a persistent home
-directory, where the user builds a full-stack web application together with you.
+You are working in a Fullstack Agent sandbox: a Linux container with a persistent home directory, where the user builds a full-stack web application together with you.
 
-- Serve the application on port 3000, bound to 0.0.0.0: that port is published at the
-  project's public HTTPS URL. Port 7681 is the web terminal; leave it alone.
-- The project has its own PostgreSQL database. Its connection string is in the DATABASE_URL
-  environment variable. Read it from the environment; never write credentials into files
-  that are committed.
-- The project's environment variables (set on the project's page) are in the environment
-  as well. Tell the user which ones the application needs rather than inventing values.
+- Serve the application on port 3000, bound to 0.0.0.0: that port is published at the project's public HTTPS URL. Port 7681 is the web terminal; leave it alone.
+- The project has its own PostgreSQL database. Its connection string is in the DATABASE_URL environment variable. Read it from the environment; never write credentials into files that are committed.
+- The project's environment variables (set on the project's page) are in the environment as well. Tell the user which ones the application needs rather than inventing values.
 - kubectl works against the user's Kubernetes namespace (KUBECONFIG).
-- Keep all work under the home directory: it survives restarts, the rest of the container
-  does not.
-- Work in small, verifiable steps: run the application and its tests after each change and
-  report what you observed.
+- Keep all work under the home directory: it survives restarts, the rest of the container does not.
+- Work in small, verifiable steps: run the application and its tests after each change and report what you observed.
 """
 
 

@@ -10,6 +10,7 @@ from tests.support.app_server import run_app
 from tests.support.browser import chromium
 from tests.support.fake_aiproxy import running_fake_aiproxy
 from tests.support.fake_github import running_fake_github
+from tests.support.fake_k8s import FakeKubernetes
 from tests.support.sealos import JWT_SECRET
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -30,12 +31,20 @@ def e2e_github():
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory, e2e_aiproxy, e2e_github):
+def e2e_k8s():
+    """The Kubernetes API the users' kubeconfigs point at; tests add their own namespaces."""
+    with FakeKubernetes(namespaces=[]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, e2e_aiproxy, e2e_github, e2e_k8s):
     data_dir = tmp_path_factory.mktemp("app-data")
     env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}",
-           # Sign-in methods against local fakes: Sealos (JWTs signed by the tests), Aiproxy, GitHub.
+           # Sign-in methods against local fakes: Sealos (JWTs signed by the tests), Aiproxy (whose
+           # relay also answers the key-health check), GitHub.
            "SEALOS_JWT_SECRET": JWT_SECRET, "AIPROXY_ENDPOINT": e2e_aiproxy.url,
-           "ANTHROPIC_BASE_URL": "https://aiproxy.example/api/anthropic", **e2e_github.settings}
+           "ANTHROPIC_BASE_URL": e2e_aiproxy.url, **e2e_github.settings}
     with run_app(env, ARTIFACTS / "logs" / "app.log") as app:
         yield app
 
@@ -57,4 +66,10 @@ def page(browser):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def screenshot_element(locator, name: str) -> None:
+    """One part of a page (e.g. a settings section), whatever the page's length."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
