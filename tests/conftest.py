@@ -31,6 +31,12 @@ from tests.support import databases  # noqa: E402
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread while the session's browser lives, and `asyncio.run` in a later test would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
     reload_settings()

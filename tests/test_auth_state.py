@@ -1,7 +1,6 @@
 """The AuthState contract other state classes build on, exercised on state objects directly."""
 
 import asyncio
-import concurrent.futures
 
 import pytest
 import reflex as rx
@@ -17,12 +16,6 @@ PASSWORD = "correct horse battery"
 def _state(cls):
     root = rx.State()
     return root.get_substate(cls.get_full_name().split(".")[1:])
-
-
-def _await(coroutine):
-    """Runs a handler's coroutine on its own loop (Playwright's session loop may hold this thread's)."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _redirect_path(spec) -> str:
@@ -44,10 +37,10 @@ def test_current_user_id_resolves_the_token_each_time(database):
     signed_in = password_auth.create_account("ada", PASSWORD)
     state = _state(AuthState)
     state.session_token = signed_in.token
-    assert _await(state._current_user_id()) == signed_in.user_id
+    assert asyncio.run(state._current_user_id()) == signed_in.user_id
     assert state.signed_in and state.user_name == "ada"
     sessions.sign_out(signed_in.token)  # e.g. from another tab
-    assert _await(state._current_user_id()) is None
+    assert asyncio.run(state._current_user_id()) is None
     assert not state.signed_in and state.user_name == "" and state.session_token == ""
 
 
@@ -56,23 +49,23 @@ def test_a_substate_sees_only_the_user_of_its_own_token(database):
     bob = password_auth.create_account("bob", PASSWORD)
     state = _state(HomeState)
     state.session_token = bob.token
-    assert _await(state._current_user_id()) == bob.user_id != ada.user_id
+    assert asyncio.run(state._current_user_id()) == bob.user_id != ada.user_id
     state.session_token = "forged-" + ada.token[:10]
-    assert _await(state._current_user_id()) is None
+    assert asyncio.run(state._current_user_id()) is None
 
 
 def test_check_login_sends_a_signed_out_browser_to_login(database):
     state = _state(AuthState)
-    assert _redirect_path(_await(AuthState.event_handlers["check_login"].fn(state))) == "/login"
+    assert _redirect_path(asyncio.run(AuthState.event_handlers["check_login"].fn(state))) == "/login"
     state.session_token = password_auth.create_account("ada", PASSWORD).token
-    assert _await(AuthState.event_handlers["check_login"].fn(state)) is None
+    assert asyncio.run(AuthState.event_handlers["check_login"].fn(state)) is None
 
 
 def test_sign_out_revokes_the_session_and_goes_home(database):
     token = password_auth.create_account("ada", PASSWORD).token
     state = _state(AuthState)
     state.session_token = token
-    assert _redirect_path(_await(AuthState.event_handlers["sign_out"].fn(state))) == "/"
+    assert _redirect_path(asyncio.run(AuthState.event_handlers["sign_out"].fn(state))) == "/"
     assert state.session_token == "" and not state.signed_in
     assert sessions.current_user(token) is None
 
@@ -93,7 +86,7 @@ def test_home_button_matrix(signed_in, environment, disabled, label):
 
 
 def _run(state, handler: str, *args):
-    return _await(type(state).event_handlers[handler].fn(state, *args))
+    return asyncio.run(type(state).event_handlers[handler].fn(state, *args))
 
 
 def test_get_started_outside_the_desktop_goes_to_login(database):

@@ -137,6 +137,8 @@ def test_kubeconfig_gives_the_current_namespace():
     kubeconfig_for("u1").replace("current-context: ns-u1@sealos", "current-context: other"),
     kubeconfig_for("u1").replace("    namespace: ns-u1\n", ""),
     "x" * 300_000,
+    "a: 2001-13-01",
+    kubeconfig_for("u1").replace("user:\n    token:", "user:\n    exec: {command: sh}\n    token:"),
 ])
 def test_bad_kubeconfigs_are_refused(text):
     with pytest.raises(SealosSignInError) as raised:

@@ -21,7 +21,9 @@ from fullstack_agent.reconcile.sandboxes import SANDBOXES
 
 log = logging.getLogger(__name__)
 
-KINDS: tuple[Kind, ...] = (SANDBOXES, DATABASES)
+# Databases first: a database that becomes ready in a pass moves its sandbox before the sandbox
+# pass claims it, so a starting sandbox gets DATABASE_URL before it is marked RUNNING.
+KINDS: tuple[Kind, ...] = (DATABASES, SANDBOXES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Reconciler:
         return PassReport(kind.name, len(claimed), batch_size, handled)
 
     def reconcile_once(self, now: datetime | None = None) -> ReconcileReport:
-        """The sandbox pass, then the database pass, each waited for."""
+        """The database pass, then the sandbox pass, each waited for."""
         return ReconcileReport(tuple(self.run_pass(kind, now) for kind in KINDS))
 
 
@@ -94,7 +96,7 @@ def get_reconciler() -> Reconciler:
 
 
 def reconcile_once(now: datetime | None = None) -> ReconcileReport:
-    """One pass over sandboxes and databases (what the scheduler runs every few seconds).
+    """One pass over databases and sandboxes (what the scheduler runs every few seconds).
 
     `now` defaults to the current time; tests pass a later one to reach deadlines and
     backoffs without waiting.

@@ -131,6 +131,7 @@ def request_key(sealos_user_id: str, kubeconfig: str) -> KeyhubResult:
     except _Failure as failure:
         reason = str(failure)
     except concurrent.futures.TimeoutError:
+        future.cancel()  # still queued behind stalled calls: it must not run after we gave up
         reason = f"Aiproxy did not answer within {total:g} s."
     except Exception as error:  # a bug here must not fail the sign-in (SPEC §5.1)
         log.exception("Aiproxy exchange failed unexpectedly")

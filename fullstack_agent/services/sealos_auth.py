@@ -18,11 +18,11 @@ from typing import Any
 
 import jwt
 import sqlalchemy as sa
-import yaml
 from sqlmodel import Session, select
 
 from fullstack_agent import crypto, db
 from fullstack_agent.config import get_settings
+from fullstack_agent.k8s.kubeconfig import KubeconfigError, parse_kubeconfig
 from fullstack_agent.models import AuthProvider, ConfigSource, User, UserIdentity
 from fullstack_agent.services import aiproxy, anthropic_key, audit, user_config
 from fullstack_agent.services.sessions import SignIn, open_session
@@ -117,26 +117,18 @@ def verify_token(token: Any, secret: str, now: float | None = None) -> SealosCla
 
 
 def kubeconfig_namespace(kubeconfig: Any) -> str:
-    """The namespace of the current context; SealosKubeconfigInvalid when there is none."""
+    """The namespace of the current context (k8s.kubeconfig's checks); SealosKubeconfigInvalid otherwise."""
     if not isinstance(kubeconfig, str) or not kubeconfig.strip():
         raise SealosSignInError("SealosKubeconfigInvalid", "It is empty.")
     if len(kubeconfig) > MAX_KUBECONFIG_LENGTH:
         raise SealosSignInError("SealosKubeconfigInvalid", "It is too large.")
     try:
-        document = yaml.safe_load(kubeconfig)
-    except yaml.YAMLError:
-        raise SealosSignInError("SealosKubeconfigInvalid", "It is not YAML.") from None
-    if not isinstance(document, dict):
-        raise SealosSignInError("SealosKubeconfigInvalid", "It is not a kubeconfig document.")
-    current = document.get("current-context")
-    contexts = document.get("contexts")
-    for entry in contexts if isinstance(contexts, list) else []:
-        if isinstance(entry, dict) and current and entry.get("name") == current:
-            context = entry.get("context")
-            namespace = context.get("namespace") if isinstance(context, dict) else None
-            if isinstance(namespace, str) and namespace.strip():
-                return namespace.strip()
-    raise SealosSignInError("SealosKubeconfigInvalid", "It has no current context with a namespace.")
+        return parse_kubeconfig(kubeconfig).info.namespace
+    except KubeconfigError as error:
+        raise SealosSignInError("SealosKubeconfigInvalid", str(error)) from None
+    except (ValueError, TypeError, RecursionError):
+        # YAML that parses into values Python rejects (e.g. a date with month 13).
+        raise SealosSignInError("SealosKubeconfigInvalid", "It cannot be read.") from None
 
 
 def _display_name(desktop_user: Any, claims: SealosClaims) -> str:

@@ -125,7 +125,7 @@ def test_a_stale_kubeconfig_waits_for_a_new_sign_in(database, fake_k8s, clock):
     with db.session_scope() as session:
         user_config.set_value(session, user_id, user_config.KUBECONFIG,
                               fake_k8s.kubeconfig(NAMESPACE, token="rotated-token"), source=ConfigSource.sealos)
-    settle(clock, step=31)
+    settle(clock)
     assert statuses(project_id) == RUNNING
     _assert_created_once(fake_k8s)
 
