@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -72,20 +73,27 @@ def test_every_process_leads_on_sqlite(settings_env, tmp_path):
     engine.dispose()
 
 
-def test_the_lifespan_task_respects_reconciler_enabled(database, engine_settings, caplog):
-    async def run_lifespan() -> None:
+def _run_lifespan() -> None:
+    async def lifespan() -> None:
         async with reconciler_lifespan():
             await asyncio.sleep(0.05)
 
+    # In a thread of its own: browser tests may leave an event loop in the main thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, lifespan()).result()
+
+
+def test_the_lifespan_task_respects_reconciler_enabled(database, engine_settings, caplog):
+
     engine_settings(RECONCILER_ENABLED="false")
     with caplog.at_level(logging.INFO, logger="fullstack_agent"):
-        asyncio.run(run_lifespan())
+        _run_lifespan()
     assert "reconciler disabled" in caplog.text and "reconciler started" not in caplog.text
 
     caplog.clear()
     engine_settings(RECONCILER_ENABLED="true")
     with caplog.at_level(logging.INFO, logger="fullstack_agent"):
-        asyncio.run(run_lifespan())
+        _run_lifespan()
     assert "reconciler started" in caplog.text and "reconciler stopped" in caplog.text
 
 
