@@ -4,6 +4,8 @@ new values in the StatefulSet of the fake API server, through `reconcile_once()`
 import pytest
 
 from fullstack_agent.k8s import manifests
+from fullstack_agent.models import utcnow
+from fullstack_agent.reconcile.scheduler import ReconcilerScheduler
 from fullstack_agent.services import agent_settings, aiproxy, kubeconfig_settings, key_health, sealos_auth
 from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT
 from tests.engine.conftest import NAMESPACE, RUNNING, create_project, make_user, project_detail, settle, statuses
@@ -104,3 +106,15 @@ def test_a_key_replaced_by_the_health_job_reaches_the_running_sandbox(database, 
     _goes_through_updating(project_id, clock)
     env, _ = _containers(fake_k8s, project_id)
     assert env["ANTHROPIC_AUTH_TOKEN"] == fake_aiproxy.key_for(name) != old_key
+
+
+def test_the_key_health_job_shares_the_reconcilers_scheduler(database, engine_settings):
+    engine_settings(KEY_HEALTH_INTERVAL_SECONDS="900")
+    scheduler = ReconcilerScheduler(leader_election=False)
+    scheduler.start()
+    try:
+        job = scheduler._scheduler.get_job("key-health")  # noqa: SLF001 (the job table is what is checked)
+        assert job.trigger.interval.total_seconds() == 900
+        assert (job.next_run_time - utcnow()).total_seconds() > 800  # the first run waits one interval
+    finally:
+        scheduler.shutdown()
