@@ -8,11 +8,11 @@ from sqlmodel import select
 
 from fullstack_agent import db
 from fullstack_agent.models import AuditEvent, ConfigSource, User, UserConfig
-from fullstack_agent.services import activity, agent_settings, aiproxy, key_health, sealos_auth, system_prompt, user_config
+from fullstack_agent.services import activity, agent_settings, aiproxy, key_health, system_prompt, user_config
 from fullstack_agent.services.agent_settings import AnthropicInputError
 from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT, MAX_PROMPT_LENGTH, SystemPromptError
-from tests.support.fake_aiproxy import fake_aiproxy, stable_key  # noqa: F401  (fixture)
-from tests.support.sealos import JWT_SECRET, desktop_user, kubeconfig_for, make_token
+from tests.support.fake_aiproxy import aiproxy_platform, fake_aiproxy, stable_key  # noqa: F401  (fixtures)
+from tests.support.sealos import sign_in_from_desktop
 
 MY_KEY = "sk-ant-api03-my-very-own-key-WXYZ"
 
@@ -42,17 +42,6 @@ def _raw_dump() -> str:
     with db.get_engine().connect() as connection:
         return "\n".join(str(value) for table in ("user_config", "audit_event")
                          for row in connection.execute(sa.text(f"SELECT * FROM {table}")) for value in row)
-
-
-@pytest.fixture
-def sealos(settings_env, fake_aiproxy):  # noqa: F811
-    settings_env(SEALOS_JWT_SECRET=JWT_SECRET, AIPROXY_ENDPOINT=fake_aiproxy.url,
-                 ANTHROPIC_BASE_URL=fake_aiproxy.url, AIPROXY_TIMEOUT_SECONDS="2")
-    return fake_aiproxy
-
-
-def _sealos_sign_in(sealos_id: str = "u1") -> str:
-    return sealos_auth.sign_in(make_token(sealos_id), kubeconfig_for(sealos_id), desktop_user(sealos_id)).user_id
 
 
 def test_a_manual_key_is_stored_encrypted_and_shown_masked(database, caplog):
@@ -111,7 +100,7 @@ def test_a_bad_base_url_is_refused_and_nothing_changes(database, base_url, messa
     before = {key: entry.plain_value for key, entry in _rows(user_id).items()}
     with pytest.raises(AnthropicInputError, match=message) as raised:
         _save(user_id, api_key="sk-ant-another-key-0000", base_url=base_url)
-    assert "secret" not in raised.value.message
+    assert "secret" not in str(raised.value)
     assert {key: entry.plain_value for key, entry in _rows(user_id).items()} == before
 
 
@@ -120,7 +109,7 @@ def test_a_bad_key_is_refused_without_repeating_it(database, api_key):
     user_id = _local_user()
     with pytest.raises(AnthropicInputError) as raised:
         _save(user_id, api_key=api_key)
-    assert api_key.strip() not in raised.value.message
+    assert api_key.strip() not in str(raised.value)
     assert _rows(user_id) == {}
 
 
@@ -142,25 +131,25 @@ def test_remove_and_reveal_the_key(database):
     assert MY_KEY not in audit
 
 
-def test_a_manual_key_of_a_sealos_user_survives_the_next_sign_in(database, sealos):
-    user_id = _sealos_sign_in()
+def test_a_manual_key_of_a_sealos_user_survives_the_next_sign_in(database, aiproxy_platform):
+    user_id = sign_in_from_desktop("u1")
     settings = agent_settings.read(user_id)
     assert settings.sealos_account and settings.key.source is ConfigSource.aiproxy
-    assert settings.last_provisioning.ok and settings.base_url == sealos.url
+    assert settings.last_provisioning.ok and settings.base_url == aiproxy_platform.url
     _save(user_id, api_key=MY_KEY, base_url="https://api.anthropic.com")
-    assert _sealos_sign_in() == user_id
+    assert sign_in_from_desktop("u1") == user_id
     settings = agent_settings.read(user_id)
     assert settings.key.source is ConfigSource.manual and settings.key.masked.endswith("WXYZ")
-    assert settings.base_url == "https://api.anthropic.com" and len(sealos.calls) == 1
+    assert settings.base_url == "https://api.anthropic.com" and len(aiproxy_platform.calls) == 1
 
 
-def test_read_shows_the_last_provisioning_failure_and_key_check(database, sealos):
-    sealos.behaviour = "http_401"
-    user_id = _sealos_sign_in()
+def test_read_shows_the_last_provisioning_failure_and_key_check(database, aiproxy_platform):
+    aiproxy_platform.behaviour = "http_401"
+    user_id = sign_in_from_desktop("u1")
     settings = agent_settings.read(user_id)
     assert settings.key is None and not settings.last_provisioning.ok
     assert "Invalid K8s config" in settings.last_provisioning.reason
-    sealos.behaviour = "success"
+    aiproxy_platform.behaviour = "success"
     key_health.run_key_health()
     settings = agent_settings.read(user_id)
     assert settings.key.source is ConfigSource.aiproxy and settings.last_provisioning.ok
@@ -193,8 +182,8 @@ def test_a_bad_system_prompt_is_refused(database, text, message):
     assert system_prompt.read(user_id).is_default
 
 
-def test_recent_activity_is_labelled_newest_first_and_holds_no_secret(database, sealos):
-    user_id = _sealos_sign_in()
+def test_recent_activity_is_labelled_newest_first_and_holds_no_secret(database, aiproxy_platform):
+    user_id = sign_in_from_desktop("u1")
     _save(user_id, api_key=MY_KEY, model="claude-opus-4")
     agent_settings.reveal_key(user_id)
     items = activity.recent_activity(user_id)

@@ -3,7 +3,14 @@
 import reflex as rx
 
 from fullstack_agent.state.auth import AuthState
-from fullstack_agent.state.settings import KEY_INPUT_ID, KUBECONFIG_INPUT_ID, PROMPT_INPUT_ID, SettingsState
+from fullstack_agent.state.settings import SettingsState
+
+# The fields are uncontrolled: their text reaches the server only with their form's submit
+# (a new key or kubeconfig is never kept in state), and each form re-mounts with the stored
+# values when SettingsState.form_version changes.
+KEY_INPUT_ID = "anthropic-key"
+KUBECONFIG_INPUT_ID = "kubeconfig-text"
+PROMPT_INPUT_ID = "system-prompt"
 
 MONOSPACE = "var(--code-font-family)"
 KUBECONFIG_PLACEHOLDER = """apiVersion: v1
@@ -58,6 +65,16 @@ def feedback(error: rx.Var, message: rx.Var, prefix: str) -> rx.Component:
                                   id=f"{prefix}-error")),
         rx.cond(message, rx.callout(message, icon="circle_check", color_scheme="green", width="100%",
                                     id=f"{prefix}-message")),
+    )
+
+
+def settings_form(*children: rx.Component, on_submit, spacing: str = "2") -> rx.Component:
+    return rx.form(
+        rx.vstack(*children, spacing=spacing, width="100%"),
+        key=SettingsState.form_version,
+        on_submit=on_submit,
+        reset_on_submit=False,
+        width="100%",
     )
 
 
@@ -202,32 +219,26 @@ def _aiproxy_block() -> rx.Component:
 
 
 def _anthropic_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            field("New API key", "api_key", input_id=KEY_INPUT_ID, type="password", auto_complete="off",
-                  placeholder=rx.cond(SettingsState.key_masked, "Leave empty to keep the current key", "sk-ant-…"),
-                  hint="Saving a key here makes it your own key: Aiproxy never replaces it."),
-            field("Base URL", "base_url", default_value=SettingsState.base_url,
-                  placeholder="https://api.anthropic.com",
-                  hint="With your own Anthropic key use https://api.anthropic.com or leave it empty."),
-            rx.grid(
-                field("Model", "model", default_value=SettingsState.model, placeholder="claude-sonnet-4-5"),
-                field("Small fast model", "small_fast_model", default_value=SettingsState.small_fast_model,
-                      placeholder="claude-haiku-4-5"),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                spacing="3",
-                width="100%",
-            ),
-            rx.text("An empty field removes its setting. Running sandboxes restart with the new values.",
-                    size="1", color_scheme="gray"),
-            rx.button("Save", type="submit", loading=SettingsState.anthropic_busy, id="save-anthropic"),
+    return settings_form(
+        field("New API key", "api_key", input_id=KEY_INPUT_ID, type="password", auto_complete="off",
+              placeholder=rx.cond(SettingsState.key_masked, "Leave empty to keep the current key", "sk-ant-…"),
+              hint="Saving a key here makes it your own key: Aiproxy never replaces it."),
+        field("Base URL", "base_url", default_value=SettingsState.base_url,
+              placeholder="https://api.anthropic.com",
+              hint="With your own Anthropic key use https://api.anthropic.com or leave it empty."),
+        rx.grid(
+            field("Model", "model", default_value=SettingsState.model, placeholder="claude-sonnet-4-5"),
+            field("Small fast model", "small_fast_model", default_value=SettingsState.small_fast_model,
+                  placeholder="claude-haiku-4-5"),
+            columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",
             width="100%",
         ),
-        key=SettingsState.form_version,
+        rx.text("An empty field removes its setting. Running sandboxes restart with the new values.",
+                size="1", color_scheme="gray"),
+        rx.button("Save", type="submit", loading=SettingsState.anthropic_busy, id="save-anthropic"),
         on_submit=SettingsState.save_anthropic,
-        reset_on_submit=False,
-        width="100%",
+        spacing="3",
     )
 
 
@@ -267,25 +278,18 @@ def _kubeconfig_facts() -> rx.Component:
 
 
 def _kubeconfig_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.el.label(rx.text(rx.cond(SettingsState.kube_present, "Replace with a new kubeconfig",
-                                        "Paste your kubeconfig"), size="2", weight="medium"),
-                        html_for=KUBECONFIG_INPUT_ID),
-            rx.text_area(id=KUBECONFIG_INPUT_ID, name="kubeconfig", rows="8", placeholder=KUBECONFIG_PLACEHOLDER,
-                         spell_check=False, auto_complete=False, font_family=MONOSPACE, size="1", width="100%",
-                         resize="vertical"),
-            rx.text("It is checked first: it must parse, have a current context with a namespace, and its "
-                    "API server must accept it and let you read that namespace. The stored kubeconfig is "
-                    "never shown again.", size="1", color_scheme="gray"),
-            rx.button("Validate & save", type="submit", loading=SettingsState.kube_busy, id="save-kubeconfig"),
-            spacing="2",
-            width="100%",
-        ),
-        key=SettingsState.form_version,
+    return settings_form(
+        rx.el.label(rx.text(rx.cond(SettingsState.kube_present, "Replace with a new kubeconfig",
+                                    "Paste your kubeconfig"), size="2", weight="medium"),
+                    html_for=KUBECONFIG_INPUT_ID),
+        rx.text_area(id=KUBECONFIG_INPUT_ID, name="kubeconfig", rows="8", placeholder=KUBECONFIG_PLACEHOLDER,
+                     spell_check=False, auto_complete=False, font_family=MONOSPACE, size="1", width="100%",
+                     resize="vertical"),
+        rx.text("It is checked first: it must parse, have a current context with a namespace, and its "
+                "API server must accept it and let you read that namespace. The stored kubeconfig is "
+                "never shown again.", size="1", color_scheme="gray"),
+        rx.button("Validate & save", type="submit", loading=SettingsState.kube_busy, id="save-kubeconfig"),
         on_submit=SettingsState.save_kubeconfig,
-        reset_on_submit=False,
-        width="100%",
     )
 
 
@@ -321,25 +325,18 @@ def system_prompt_section() -> rx.Component:
             align="center",
         ),
         feedback(SettingsState.prompt_error, SettingsState.prompt_message, "prompt"),
-        rx.form(
-            rx.vstack(
-                rx.text_area(id=PROMPT_INPUT_ID, name="system_prompt", default_value=SettingsState.prompt_text,
-                             rows="14", size="2", width="100%", resize="vertical", aria_label="System prompt"),
-                rx.flex(
-                    rx.button("Save", type="submit", loading=SettingsState.prompt_busy, id="save-prompt"),
-                    rx.button("Reset to default", type="button", variant="soft", color_scheme="gray",
-                              on_click=SettingsState.reset_prompt, disabled=SettingsState.prompt_busy,
-                              id="reset-prompt"),
-                    spacing="3",
-                    wrap="wrap",
-                ),
-                spacing="2",
-                width="100%",
+        settings_form(
+            rx.text_area(id=PROMPT_INPUT_ID, name="system_prompt", default_value=SettingsState.prompt_text,
+                         rows="14", size="2", width="100%", resize="vertical", aria_label="System prompt"),
+            rx.flex(
+                rx.button("Save", type="submit", loading=SettingsState.prompt_busy, id="save-prompt"),
+                rx.button("Reset to default", type="button", variant="soft", color_scheme="gray",
+                          on_click=SettingsState.reset_prompt, disabled=SettingsState.prompt_busy,
+                          id="reset-prompt"),
+                spacing="3",
+                wrap="wrap",
             ),
-            key=SettingsState.form_version,
             on_submit=SettingsState.save_prompt,
-            reset_on_submit=False,
-            width="100%",
         ),
         section_id="system-prompt-section",
     )

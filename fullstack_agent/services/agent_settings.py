@@ -44,10 +44,6 @@ _OPTIONAL_KEYS = (user_config.ANTHROPIC_API, user_config.ANTHROPIC_MODEL, user_c
 class AnthropicInputError(ValueError):
     """A value the form sent cannot be stored; the message never repeats a key."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
 
 @dataclass(frozen=True)
 class KeySummary:

@@ -30,9 +30,7 @@ You are working in a Fullstack Agent sandbox: a Linux container with a persisten
 
 
 class SystemPromptError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    """The prompt cannot be stored; the message is one sentence for the user."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ their form and are never kept in state.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import reflex as rx
 
@@ -18,20 +20,23 @@ from fullstack_agent.services.agent_settings import AnthropicInputError
 from fullstack_agent.services.system_prompt import SystemPromptError
 from fullstack_agent.state.auth import AuthState
 
-# Element ids the handlers write to (the fields are uncontrolled: their text never round-trips).
-KEY_INPUT_ID = "anthropic-key"
-KUBECONFIG_INPUT_ID = "kubeconfig-text"
-PROMPT_INPUT_ID = "system-prompt"
-
-
 def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
-def _updating_note(count: int) -> str:
+def _updating_note(change: Any) -> str:
+    count = change.sandboxes_updating
     if not count:
         return ""
     return f" {count} running sandbox{'es' if count != 1 else ''} will restart with it."
+
+
+def _saved(change: Any) -> str:
+    return "Saved." + _updating_note(change) if change.changed else "Nothing changed."
+
+
+# What the services refuse with one sentence for the user; nothing was changed then.
+_REFUSALS = (AnthropicInputError, KubeconfigError, SystemPromptError)
 
 
 class SettingsState(AuthState):
@@ -115,16 +120,39 @@ class SettingsState(AuthState):
         self._show_activity(await asyncio.to_thread(activity.recent_activity, user_id))
         self.form_version += 1
 
+    def _feedback(self, section: str, *, busy: bool = False, error: str = "", message: str = "") -> None:
+        """Sets `<section>_busy`, `_error` and `_message` of "anthropic", "kube" or "prompt"."""
+        setattr(self, f"{section}_busy", busy)
+        setattr(self, f"{section}_error", error)
+        setattr(self, f"{section}_message", message)
+
+    async def _change(self, section: str, change: Callable[[str], Any], describe: Callable[[Any], str]):
+        """One change of a section: busy while the service works, then its refusal or
+        `describe(result)`; the forms re-mount with what is stored now."""
+        user_id = await self._current_user_id()
+        if user_id is None:
+            yield AuthState.check_login
+            return
+        self._feedback(section, busy=True)
+        yield
+        try:
+            result = await asyncio.to_thread(change, user_id)
+        except _REFUSALS as error:
+            self._feedback(section, error=str(error))
+            return
+        await self._refresh(user_id)
+        self.key_revealed = ""
+        self._feedback(section, message=describe(result))
+
     @rx.event
     async def load(self):
         user_id = await self._current_user_id()
         if user_id is None:
             return AuthState.check_login
         self.key_revealed = ""
-        self.anthropic_error = self.anthropic_message = ""
-        self.kube_error = self.kube_message = ""
-        self.prompt_error = self.prompt_message = ""
-        self.anthropic_busy = self.reprovision_busy = self.kube_busy = self.prompt_busy = False
+        for section in ("anthropic", "kube", "prompt"):
+            self._feedback(section)
+        self.reprovision_busy = False
         await self._refresh(user_id)
         self.loaded = True
 
@@ -132,36 +160,16 @@ class SettingsState(AuthState):
 
     @rx.event
     async def save_anthropic(self, form: dict):
-        user_id = await self._current_user_id()
-        if user_id is None:
-            yield AuthState.check_login
-            return
-        self.anthropic_busy, self.anthropic_error, self.anthropic_message = True, "", ""
-        yield
-        try:
-            change = await asyncio.to_thread(
-                agent_settings.save, user_id, api_key=str(form.get("api_key", "")),
-                base_url=str(form.get("base_url", "")), model=str(form.get("model", "")),
-                small_fast_model=str(form.get("small_fast_model", "")))
-        except AnthropicInputError as error:
-            self.anthropic_busy, self.anthropic_error = False, error.message
-            return
-        await self._refresh(user_id)
-        self.key_revealed = ""
-        self.anthropic_busy = False
-        self.anthropic_message = ("Saved." + _updating_note(change.sandboxes_updating)
-                                  if change.changed else "Nothing changed.")
-        yield rx.set_value(KEY_INPUT_ID, "")
+        fields = {name: str(form.get(name, "")) for name in ("api_key", "base_url", "model", "small_fast_model")}
+        async for update in self._change("anthropic", lambda user_id: agent_settings.save(user_id, **fields),
+                                         _saved):
+            yield update
 
     @rx.event
     async def remove_key(self):
-        user_id = await self._current_user_id()
-        if user_id is None:
-            return AuthState.check_login
-        change = await asyncio.to_thread(agent_settings.remove_key, user_id)
-        await self._refresh(user_id)
-        self.key_revealed, self.anthropic_error = "", ""
-        self.anthropic_message = "The key was removed." + _updating_note(change.sandboxes_updating)
+        async for update in self._change("anthropic", agent_settings.remove_key,
+                                         lambda change: "The key was removed." + _updating_note(change)):
+            yield update
 
     @rx.event
     async def reveal_key(self):
@@ -180,7 +188,8 @@ class SettingsState(AuthState):
         if user_id is None:
             yield AuthState.check_login
             return
-        self.reprovision_busy, self.anthropic_error, self.anthropic_message = True, "", ""
+        self._feedback("anthropic")
+        self.reprovision_busy = True
         yield
         outcome = await asyncio.to_thread(anthropic_key.reprovision, user_id,
                                           replace_manual_key=bool(replace_manual_key))
@@ -195,50 +204,22 @@ class SettingsState(AuthState):
 
     @rx.event
     async def save_kubeconfig(self, form: dict):
-        user_id = await self._current_user_id()
-        if user_id is None:
-            yield AuthState.check_login
-            return
-        self.kube_busy, self.kube_error, self.kube_message = True, "", ""
-        yield
-        try:
-            saved = await asyncio.to_thread(kubeconfig_settings.save, user_id, str(form.get("kubeconfig", "")))
-        except KubeconfigError as error:
-            self.kube_busy, self.kube_error = False, str(error)
-            return
-        await self._refresh(user_id)
-        self.kube_busy = False
-        self.kube_message = (f"Saved. Namespace: {saved.summary.namespace}."
-                             + _updating_note(saved.sandboxes_updating))
-        yield rx.set_value(KUBECONFIG_INPUT_ID, "")
+        text = str(form.get("kubeconfig", ""))
+        async for update in self._change(
+                "kube", lambda user_id: kubeconfig_settings.save(user_id, text),
+                lambda saved: f"Saved. Namespace: {saved.summary.namespace}." + _updating_note(saved)):
+            yield update
 
     # ------------------------------------------------------------ system prompt
-
-    async def _store_prompt(self, save):
-        user_id = await self._current_user_id()
-        if user_id is None:
-            yield AuthState.check_login
-            return
-        self.prompt_busy, self.prompt_error, self.prompt_message = True, "", ""
-        yield
-        try:
-            change = await asyncio.to_thread(save, user_id)
-        except SystemPromptError as error:
-            self.prompt_busy, self.prompt_error = False, error.message
-            return
-        await self._refresh(user_id)
-        self.prompt_busy = False
-        self.prompt_message = ("Saved." + _updating_note(change.sandboxes_updating)
-                               if change.changed else "Nothing changed.")
-        yield rx.set_value(PROMPT_INPUT_ID, change.prompt.text)
 
     @rx.event
     async def save_prompt(self, form: dict):
         text = str(form.get("system_prompt", ""))
-        async for update in self._store_prompt(lambda user_id: agent_settings.save_system_prompt(user_id, text)):
+        async for update in self._change("prompt", lambda user_id: agent_settings.save_system_prompt(user_id, text),
+                                         _saved):
             yield update
 
     @rx.event
     async def reset_prompt(self):
-        async for update in self._store_prompt(agent_settings.reset_system_prompt):
+        async for update in self._change("prompt", agent_settings.reset_system_prompt, _saved):
             yield update

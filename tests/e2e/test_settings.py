@@ -22,6 +22,7 @@ from fullstack_agent.services import (
     user_config,
 )
 from fullstack_agent.services.sessions import BROWSER_STORAGE_KEY
+from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT
 from tests.e2e.conftest import screenshot, screenshot_element
 from tests.support.fake_aiproxy import stable_key
 from tests.support.fake_desktop import running_fake_desktop
@@ -211,6 +212,26 @@ def test_bad_anthropic_values_are_refused_inline_and_fields_can_be_cleared(app_s
     page.context.close()
 
 
+def test_the_system_prompt_is_saved_and_reset_to_the_default(app_server, app_db, browser):
+    _, token = _password_user()
+    page = _open_settings(browser, app_server.url, token)
+    expect(page.locator("#prompt-kind")).to_have_text("Default")
+    expect(page.locator("#system-prompt")).to_have_value(DEFAULT_SYSTEM_PROMPT)
+    page.locator("#system-prompt").fill("   ")
+    page.locator("#save-prompt").click()
+    expect(page.locator("#prompt-error")).to_contain_text("The system prompt is empty")
+    page.locator("#system-prompt").fill("Use Go and htmx.")
+    page.locator("#save-prompt").click()
+    expect(page.locator("#prompt-message")).to_have_text("Saved.")
+    expect(page.locator("#prompt-kind")).to_have_text("Custom")
+    page.reload()
+    expect(page.locator("#system-prompt")).to_have_value("Use Go and htmx.\n")
+    page.locator("#reset-prompt").click()
+    expect(page.locator("#prompt-kind")).to_have_text("Default")
+    expect(page.locator("#system-prompt")).to_have_value(DEFAULT_SYSTEM_PROMPT)
+    page.context.close()
+
+
 # ---------------------------------------------------------------- kubeconfig
 
 def test_kubeconfig_validation_names_each_failure_and_saves_a_good_one(app_server, app_db, browser, e2e_k8s,
@@ -255,30 +276,37 @@ def _sandbox(project_id: str) -> Sandbox:
         return session.exec(select(Sandbox).where(Sandbox.project_id == project_id)).one()
 
 
+def _project_status(project_id: str) -> str:
+    with db.session_scope() as session:
+        return session.get(Project, project_id).status.value
+
+
 def test_a_new_key_saved_in_the_page_reaches_the_running_sandbox(app_server, app_db, browser, e2e_k8s, namespace):
     user_id, token = _password_user()
     kubeconfig_settings.save(user_id, e2e_k8s.kubeconfig(namespace))
     with db.session_scope() as session:
         project_id = projects.create_project(session, user_id, "Shop").id
-    _wait_for(lambda: _sandbox(project_id).status is ResourceStatus.RUNNING, "the sandbox to run")
+
+    def statefulset_env() -> dict[str, str]:
+        statefulset = e2e_k8s.get("statefulsets", namespace, _sandbox(project_id).sandbox_name)
+        return {item["name"]: item["value"] for item in statefulset["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+    # Settled: the database is ready and its URL already applied to the sandbox (which took an
+    # UPDATING of its own).
+    _wait_for(lambda: _project_status(project_id) == "RUNNING" and "DATABASE_URL" in statefulset_env(),
+              "the project to run")
     log_start = len(e2e_k8s.requests)
 
     page = _open_settings(browser, app_server.url, token)
     new_key = f"sk-ant-api03-{uuid.uuid4().hex}"
     _save_key(page, new_key)
     expect(page.locator("#anthropic-message")).to_have_text("Saved. 1 running sandbox will restart with it.")
-
-    def statefulset_env() -> dict[str, str]:
-        statefulset = e2e_k8s.get("statefulsets", namespace, _sandbox(project_id).sandbox_name)
-        return {item["name"]: item["value"] for item in statefulset["spec"]["template"]["spec"]["containers"][0]["env"]}
-
     _wait_for(lambda: statefulset_env().get("ANTHROPIC_AUTH_TOKEN") == new_key, "the new key in the StatefulSet")
-    _wait_for(lambda: _sandbox(project_id).status is ResourceStatus.RUNNING, "the sandbox to run again")
+    _wait_for(lambda: _project_status(project_id) == "RUNNING", "the project to run again")
+    assert _sandbox(project_id).status is ResourceStatus.RUNNING
     patches = [entry for entry in e2e_k8s.requests_since(log_start)
                if entry.method == "PATCH" and entry.name == _sandbox(project_id).sandbox_name]
     assert patches
-    with db.session_scope() as session:
-        assert session.get(Project, project_id).status.value == "RUNNING"
     assert new_key not in app_server.log_text() and new_key not in _audit_text(user_id)
     page.context.close()
 

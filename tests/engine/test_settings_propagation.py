@@ -9,8 +9,8 @@ from fullstack_agent.reconcile.scheduler import ReconcilerScheduler
 from fullstack_agent.services import agent_settings, aiproxy, kubeconfig_settings, key_health, sealos_auth
 from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT
 from tests.engine.conftest import NAMESPACE, RUNNING, create_project, make_user, project_detail, settle, statuses
-from tests.support.fake_aiproxy import fake_aiproxy  # noqa: F401  (fixture)
-from tests.support.sealos import JWT_SECRET, desktop_user, make_token
+from tests.support.fake_aiproxy import aiproxy_platform, fake_aiproxy  # noqa: F401  (fixtures)
+from tests.support.sealos import desktop_user, make_token
 
 pytestmark = pytest.mark.usefixtures("engine_settings")
 
@@ -92,10 +92,9 @@ def test_a_new_kubeconfig_reaches_the_running_sandbox(database, fake_k8s, clock)
     assert _containers(fake_k8s, project_id)[1][manifests.INIT_KUBECONFIG_VAR] == rotated
 
 
-def test_a_key_replaced_by_the_health_job_reaches_the_running_sandbox(database, fake_k8s, clock, settings_env,
-                                                                       fake_aiproxy):  # noqa: F811
-    settings_env(SEALOS_JWT_SECRET=JWT_SECRET, AIPROXY_ENDPOINT=fake_aiproxy.url,
-                 ANTHROPIC_BASE_URL=fake_aiproxy.url, AIPROXY_TIMEOUT_SECONDS="2")
+def test_a_key_replaced_by_the_health_job_reaches_the_running_sandbox(database, fake_k8s, clock,
+                                                                       aiproxy_platform):  # noqa: F811
+    fake_aiproxy = aiproxy_platform
     user_id = sealos_auth.sign_in(make_token("u1"), fake_k8s.kubeconfig(NAMESPACE), desktop_user("u1")).user_id
     project_id = _running_project(clock, user_id)
     name = aiproxy.token_name("u1")

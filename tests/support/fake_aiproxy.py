@@ -28,6 +28,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.http_server import FakeServer, JsonHandler, serving
+from tests.support.sealos import JWT_SECRET
 
 ERRORS = {
     "http_400": (400, "name and kc are required"),
@@ -150,3 +151,11 @@ def running_fake_aiproxy() -> Iterator[FakeAiproxy]:
 def fake_aiproxy() -> Iterator[FakeAiproxy]:
     with running_fake_aiproxy() as server:
         yield server
+
+
+@pytest.fixture
+def aiproxy_platform(settings_env, fake_aiproxy):
+    """Sealos sign-in on: keyhub provisions from the fake, whose relay is ANTHROPIC_BASE_URL."""
+    settings_env(SEALOS_JWT_SECRET=JWT_SECRET, AIPROXY_ENDPOINT=fake_aiproxy.url,
+                 ANTHROPIC_BASE_URL=fake_aiproxy.url, AIPROXY_TIMEOUT_SECONDS="2")
+    return fake_aiproxy
