@@ -24,6 +24,14 @@ def e2e_aiproxy():
         yield server
 
 
+@pytest.fixture
+def aiproxy(e2e_aiproxy):
+    """The session's fake Aiproxy, answering normally before and after the test."""
+    e2e_aiproxy.behaviour, e2e_aiproxy.delay = "success", 0.0
+    yield e2e_aiproxy
+    e2e_aiproxy.behaviour, e2e_aiproxy.delay = "success", 0.0
+
+
 @pytest.fixture(scope="session")
 def e2e_github():
     with running_fake_github() as server:

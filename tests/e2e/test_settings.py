@@ -14,13 +14,13 @@ from fullstack_agent import db
 from fullstack_agent.models import AuditEvent, ConfigSource, Project, ResourceStatus, Sandbox, UserIdentity
 from fullstack_agent.services import (
     agent_settings,
-    aiproxy,
     kubeconfig_settings,
     password_auth,
     projects,
     sealos_auth,
     user_config,
 )
+from fullstack_agent.services.aiproxy import token_name
 from fullstack_agent.services.sessions import BROWSER_STORAGE_KEY
 from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT
 from tests.e2e.conftest import screenshot, screenshot_element
@@ -42,13 +42,6 @@ def app_db(app_server, settings_env, e2e_aiproxy):
     db.reset_engine()
     yield
     db.reset_engine()
-
-
-@pytest.fixture
-def aiproxy_fake(e2e_aiproxy):
-    e2e_aiproxy.behaviour, e2e_aiproxy.delay = "success", 0.0
-    yield e2e_aiproxy
-    e2e_aiproxy.behaviour, e2e_aiproxy.delay = "success", 0.0
 
 
 @pytest.fixture
@@ -114,7 +107,7 @@ def _wait_for(predicate, what: str, timeout: float = 30.0):
 # ---------------------------------------------------------------- Anthropic key
 
 def test_a_manual_key_is_masked_and_survives_a_sealos_sign_in_through_the_desktop(app_server, app_db, page,
-                                                                                    aiproxy_fake):
+                                                                                    aiproxy):
     my_key = f"sk-ant-api03-{uuid.uuid4().hex}-WXYZ"
     sealos_id = _unique("e2e")
     with running_fake_desktop("localhost", app_server.url) as desktop:
@@ -154,30 +147,30 @@ def test_a_manual_key_is_masked_and_survives_a_sealos_sign_in_through_the_deskto
         identity = session.exec(select(UserIdentity).where(UserIdentity.provider_user_id == sealos_id)).one()
     entry = _key_entry(identity.user_id)
     assert entry.plain_value == my_key and entry.source is ConfigSource.manual
-    assert [call["name"] for call in aiproxy_fake.calls].count(aiproxy.token_name(sealos_id)) == 1
+    assert [call["name"] for call in aiproxy.calls].count(token_name(sealos_id)) == 1
     assert my_key not in _audit_text(identity.user_id)
     assert my_key not in app_server.log_text()
 
 
-def test_reprovision_through_aiproxy_fails_readably_then_succeeds(app_server, app_db, browser, aiproxy_fake):
-    aiproxy_fake.behaviour = "http_401"
+def test_reprovision_through_aiproxy_fails_readably_then_succeeds(app_server, app_db, browser, aiproxy):
+    aiproxy.behaviour = "http_401"
     user_id, token, sealos_id = _sealos_user()
     page = _open_settings(browser, app_server.url, token)
     expect(page.locator("#key-missing")).to_be_visible()
     expect(page.locator("#provisioning-status")).to_have_text("failed")
     expect(page.locator("#provisioning-reason")).to_contain_text("Invalid K8s config")
 
-    aiproxy_fake.behaviour = "http_500"
+    aiproxy.behaviour = "http_500"
     page.locator("#reprovision").click()
     expect(page.locator("#anthropic-error")).to_have_text(
         "Re-provisioning failed: Aiproxy refused the request (HTTP 500: Failed to create token: "
         "keyhub: Failed to create token).")
     expect(page.locator("#provisioning-reason")).to_contain_text("HTTP 500")
 
-    aiproxy_fake.behaviour = "success"
+    aiproxy.behaviour = "success"
     page.locator("#reprovision").click()
     expect(page.locator("#anthropic-message")).to_have_text("A key was provisioned through Aiproxy.")
-    key = stable_key(aiproxy.token_name(sealos_id))
+    key = stable_key(token_name(sealos_id))
     expect(page.locator("#key-masked")).to_have_text(f"••••{key[-4:]}")
     expect(page.locator("#key-source")).to_have_text("Aiproxy")
     expect(page.locator("#provisioning-status")).to_have_text("succeeded")
