@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -37,7 +38,9 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 async def health(_request: Request) -> JSONResponse:
     database_ok = await asyncio.to_thread(db.ping)
-    return JSONResponse({"status": "ok" if database_ok else "degraded", "database": database_ok},
+    # The worker's process id tells apart the web workers behind one port (scale-out checks).
+    return JSONResponse({"status": "ok" if database_ok else "degraded", "database": database_ok,
+                         "worker": os.getpid()},
                         status_code=200 if database_ok else 503)
 
 

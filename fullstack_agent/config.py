@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     SECRET_KEYS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     LOG_LEVEL: str = "INFO"
     REDIS_URL: str = ""
+    CORS_ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     PUBLIC_URL: str = "http://localhost:3000"
     SESSION_TTL_DAYS: int = Field(30, ge=1, le=365)
 
@@ -88,9 +89,9 @@ class Settings(BaseSettings):
     SANDBOX_DOMAIN: str = ""
     DATABASE_STORAGE_CLASS: str = "openebs-backup"
 
-    @field_validator("SECRET_KEYS", mode="before")
+    @field_validator("SECRET_KEYS", "CORS_ALLOWED_ORIGINS", mode="before")
     @classmethod
-    def _split_keys(cls, value: Any) -> Any:
+    def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
@@ -109,6 +110,22 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("CORS_ALLOWED_ORIGINS")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        origins = [value.rstrip("/") for value in values]
+        for origin in origins:
+            if origin != "*" and (not origin.startswith(("http://", "https://")) or origin.count("/") != 2):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com (no path) or *")
+        return origins
 
     @field_validator("AIPROXY_ENDPOINT", "ANTHROPIC_BASE_URL", "PUBLIC_URL", "GITHUB_AUTHORIZE_URL",
                      "GITHUB_TOKEN_URL", "GITHUB_API_URL")
@@ -139,12 +156,17 @@ class Settings(BaseSettings):
         return self.ENABLE_GITHUB_AUTH and bool(self.GITHUB_CLIENT_ID and self.GITHUB_CLIENT_SECRET)
 
 
+# These URLs may carry a password, so a wrong value is named but never echoed.
+_URLS_WITH_CREDENTIALS = ("DATABASE_URL", "REDIS_URL")
+
+
 def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         name = ".".join(str(part) for part in item["loc"]) or "settings"
         message = item["msg"].removeprefix("Value error, ")
-        shown = "" if name.startswith("SECRET") or not item["loc"] else f" (got {item.get('input')!r})"
+        hidden = name.startswith("SECRET") or name in _URLS_WITH_CREDENTIALS or not item["loc"]
+        shown = "" if hidden else f" (got {item.get('input')!r})"
         lines.append(f"Invalid setting {name}: {message}{shown}")
     return "\n".join(lines)
 

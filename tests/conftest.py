@@ -14,7 +14,7 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="fa-tests-"))
 # Settings are read from the process environment (and .env); start every run from a known one.
 for _name in list(os.environ):
     if _name.startswith(("ENABLE_", "AIPROXY_", "ANTHROPIC_", "GITHUB_", "SEALOS_", "SANDBOX_",
-                         "MAX_", "DATABASE_", "SECRET_", "REFLEX_DB_URL")):
+                         "MAX_", "DATABASE_", "SECRET_", "REFLEX_DB_URL", "REDIS_URL", "CORS_")):
         del os.environ[_name]
 os.environ.update({
     "APP_ENV": "development",
@@ -27,6 +27,7 @@ os.chdir(ROOT)
 from fullstack_agent import db  # noqa: E402
 from fullstack_agent.config import reload_settings  # noqa: E402
 from tests.support import databases  # noqa: E402
+from tests.support.local_servers import require_server  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -59,11 +60,7 @@ def sqlite_template() -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    reason = databases.postgres_available()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(reason)
+    require_server(databases.postgres_available())
     url = databases.create_postgres_database()
     os.environ["DATABASE_URL"] = url
     reload_settings()

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from fullstack_agent.config import PROJECT_ROOT, SettingsError
+from fullstack_agent.config import PROJECT_ROOT, Settings, SettingsError
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
@@ -15,6 +15,8 @@ from fullstack_agent.config import PROJECT_ROOT, SettingsError
     ("LOG_LEVEL", "chatty", "DEBUG, INFO"),
     ("DATABASE_URL", "mysql://x", "sqlite:// or postgresql://"),
     ("AIPROXY_ENDPOINT", "ftp://aiproxy", "http:// or https://"),
+    ("REDIS_URL", "127.0.0.1:6379", "redis://, rediss:// or unix://"),
+    ("CORS_ALLOWED_ORIGINS", "https://app.example.com/login", "is not an origin"),
 ])
 def test_a_wrong_value_names_the_variable(settings_env, name, value, expected):
     with pytest.raises(SettingsError) as raised:
@@ -54,6 +56,20 @@ def test_secret_values_are_not_echoed_in_errors(settings_env):
     assert "test-secret-key" not in str(raised.value)
 
 
+def test_urls_that_may_hold_a_password_are_not_echoed_in_errors(settings_env):
+    with pytest.raises(SettingsError) as raised:
+        settings_env(REDIS_URL="http://:hunter2@cache:6379", DATABASE_URL="mysql://u:hunter2@db/x")
+    assert "Invalid setting REDIS_URL" in str(raised.value)
+    assert "Invalid setting DATABASE_URL" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_cors_origins_are_a_comma_separated_list(settings_env):
+    settings = settings_env(CORS_ALLOWED_ORIGINS="https://a.example.com/, http://localhost:3000")
+    assert settings.CORS_ALLOWED_ORIGINS == ["https://a.example.com", "http://localhost:3000"]
+    assert settings_env(CORS_ALLOWED_ORIGINS="").CORS_ALLOWED_ORIGINS == []
+
+
 def test_start_up_stops_with_a_message_naming_the_variable():
     env = {**os.environ, "MAX_SANDBOXES_PER_RECONCILE": "abc", "ENABLE_PASSWORD_AUTH": "maybe"}
     result = subprocess.run([sys.executable, "-m", "fullstack_agent", "check-config"], cwd=PROJECT_ROOT,
@@ -61,3 +77,9 @@ def test_start_up_stops_with_a_message_naming_the_variable():
     assert result.returncode == 2
     assert "Invalid setting MAX_SANDBOXES_PER_RECONCILE" in result.stderr
     assert "Invalid setting ENABLE_PASSWORD_AUTH" in result.stderr
+
+
+def test_every_setting_is_documented_in_env_example():
+    documented = {line.split("=", 1)[0] for line in (PROJECT_ROOT / ".env.example").read_text().splitlines()
+                  if "=" in line and not line.startswith("#")}
+    assert set(Settings.model_fields) <= documented

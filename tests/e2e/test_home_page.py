@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 def test_health_route_reports_the_database(app_server):
     with urllib.request.urlopen(f"{app_server.url}/api/health", timeout=5) as response:
         assert response.status == 200
-        assert json.load(response) == {"status": "ok", "database": True}
+        body = json.load(response)
+    assert (body["status"], body["database"]) == ("ok", True)
+    assert isinstance(body["worker"], int)
 
 
 def test_home_page_renders_product_name_and_get_started(app_server, page):

@@ -1,4 +1,5 @@
-"""The app under test: `reflex run --env prod` in a subprocess on a free port."""
+"""The app under test: `reflex run --env prod` in a subprocess on a free port, run from an
+isolated copy of the project (parallel runs and a developer's running app each keep their `.web`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.net import free_port, wait_for_http
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.project_copy import child_env, project_copy
 
 
 @dataclass
@@ -25,13 +25,6 @@ class RunningApp:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-def _child_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {**os.environ, **extra}
-    # Under PYTEST_CURRENT_TEST Reflex behaves as if it were inside a unit test.
-    env.pop("PYTEST_CURRENT_TEST", None)
-    return env
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -48,18 +41,25 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def run_app(env: dict[str, str], log_path: Path, timeout: float = 180) -> Iterator[RunningApp]:
-    """Migrates the database named in `env`, starts the app and stops it (also on failure)."""
-    port = free_port()
-    env = _child_env({"PUBLIC_URL": f"http://localhost:{port}", **env})
-    subprocess.run([sys.executable, "-m", "fullstack_agent", "migrate"], cwd=ROOT, env=env,
+def run_app(env: dict[str, str], log_path: Path, timeout: float = 180,
+            port: int | None = None) -> Iterator[RunningApp]:
+    """Copies the project, migrates the database named in `env`, starts the app from the copy
+    and stops it (also on failure). `port` when the caller needs the URL in `env` beforehand."""
+    with project_copy() as project_dir:
+        yield from _serve(project_dir, env, log_path, timeout, port or free_port())
+
+
+def _serve(project_dir: Path, env: dict[str, str], log_path: Path, timeout: float,
+           port: int) -> Iterator[RunningApp]:
+    env = child_env({"PUBLIC_URL": f"http://localhost:{port}", **env})
+    subprocess.run([sys.executable, "-m", "fullstack_agent", "migrate"], cwd=project_dir, env=env,
                    check=True, capture_output=True)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
              "--frontend-port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=project_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
         url = f"http://localhost:{port}"
