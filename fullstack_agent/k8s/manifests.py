@@ -24,9 +24,7 @@ INIT_SYSTEM_PROMPT_VAR = "SANDBOX_SYSTEM_PROMPT"
 SYSTEM_PROMPT_FILE = ".claude/fullstack-agent.md"
 INIT_CONTAINER = "init-home"
 TLS_SECRET = "wildcard-cert"
-KUBEBLOCKS_GROUP = "apps.kubeblocks.io"
-KUBEBLOCKS_VERSION = "v1alpha1"
-KUBEBLOCKS_PLURAL = "clusters"
+KUBEBLOCKS_API_VERSION = "apps.kubeblocks.io/v1alpha1"
 POSTGRES_DEFINITION = "postgresql"
 POSTGRES_VERSION = "postgresql-14.8.0"
 POSTGRES_COMPONENT = "postgresql"
@@ -268,7 +266,7 @@ def cluster(database: Database, project_slug: str, storage_class: str) -> dict[s
     """The KubeBlocks PostgreSQL cluster: one `postgresql` component, one replica."""
     name = database.cluster_name
     return {
-        "apiVersion": f"{KUBEBLOCKS_GROUP}/{KUBEBLOCKS_VERSION}",
+        "apiVersion": KUBEBLOCKS_API_VERSION,
         "kind": "Cluster",
         "metadata": {
             "name": name,

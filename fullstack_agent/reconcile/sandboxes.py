@@ -10,12 +10,12 @@ from fullstack_agent.config import Settings
 from fullstack_agent.k8s.sandbox import DesiredSandbox, SandboxManager, observe
 from fullstack_agent.models import Project, ResourceStatus, Sandbox
 from fullstack_agent.reconcile.driver import Context, Kind, Outcome
-from fullstack_agent.services.sandbox_env import SandboxEnvironment, build_sandbox_environment
+from fullstack_agent.services.sandbox_env import SandboxEnvironment, build_sandbox_environments
 
 
-def _load(session: Session, row: Sandbox, project: Project) -> tuple[str, SandboxEnvironment]:
-    environment = build_sandbox_environment(session, project)
-    return environment.kubeconfig, environment
+def _load(session: Session, rows: list[Sandbox], projects: dict[str, Project]) -> dict[str, tuple[str, Any]]:
+    environments = build_sandbox_environments(session, list(projects.values()))
+    return {row.id: (environments[row.project_id].kubeconfig, environments[row.project_id]) for row in rows}
 
 
 def _desired(context: Context) -> DesiredSandbox:

@@ -39,9 +39,14 @@ class SystemPrompt:
     is_default: bool
 
 
+def effective_text(stored: str | None) -> str:
+    """The prompt a sandbox gets for a stored `SYSTEM_PROMPT` value (None: not set)."""
+    return stored or DEFAULT_SYSTEM_PROMPT
+
+
 def effective(session: Session, user_id: str) -> SystemPrompt:
     stored = user_config.get_value(session, user_id, user_config.SYSTEM_PROMPT)
-    return SystemPrompt(text=stored, is_default=False) if stored else SystemPrompt(DEFAULT_SYSTEM_PROMPT, True)
+    return SystemPrompt(text=effective_text(stored), is_default=not stored)
 
 
 def read(user_id: str) -> SystemPrompt:
