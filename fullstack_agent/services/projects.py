@@ -281,17 +281,20 @@ def create_project(session: Session, user_id: str, name: str, description: str =
 
 # ---------------------------------------------------------------- locking and status
 
+_PROJECTS = Project.__table__  # Core statements: the ORM's bulk-update machinery is not needed here
+
+
 @functools.cache
 def _lock_statement(dialect: str, by_owner: bool) -> sa.Select | sa.Update:
     # Bind names must differ from column names in an UPDATE.
-    conditions = [Project.id == sa.bindparam("lock_project_id")]
+    conditions = [_PROJECTS.c.id == sa.bindparam("lock_project_id")]
     if by_owner:
-        conditions.append(Project.user_id == sa.bindparam("lock_user_id"))
+        conditions.append(_PROJECTS.c.user_id == sa.bindparam("lock_user_id"))
     if dialect == "postgresql":
-        return sa.select(Project.status).where(*conditions).with_for_update()
+        return sa.select(_PROJECTS.c.status).where(*conditions).with_for_update()
     # SQLite has no row locks: a no-op update takes the database's write lock.
-    return (sa.update(Project).where(*conditions).values(id=Project.id, updated_at=Project.updated_at)
-            .returning(Project.status))
+    return (sa.update(_PROJECTS).where(*conditions)
+            .values(id=_PROJECTS.c.id, updated_at=_PROJECTS.c.updated_at).returning(_PROJECTS.c.status))
 
 
 def lock_project(session: Session, project_id: str, user_id: str | None = None) -> ProjectStatus | None:
@@ -304,10 +307,12 @@ def lock_project(session: Session, project_id: str, user_id: str | None = None) 
     return None if status is None else ProjectStatus(status)
 
 
-_RESOURCE_STATUSES = (sa.select(Sandbox.status).where(Sandbox.project_id == sa.bindparam("of_project"))
-                      .union_all(sa.select(Database.status).where(Database.project_id == sa.bindparam("of_project"))))
-_DELETE_PROJECT = sa.delete(Project).where(Project.id == sa.bindparam("of_project"))
-_SET_PROJECT_STATUS = (sa.update(Project).where(Project.id == sa.bindparam("of_project"))
+_RESOURCE_STATUSES = (
+    sa.select(Sandbox.__table__.c.status).where(Sandbox.__table__.c.project_id == sa.bindparam("of_project"))
+    .union_all(sa.select(Database.__table__.c.status)
+               .where(Database.__table__.c.project_id == sa.bindparam("of_project"))))
+_DELETE_PROJECT = sa.delete(_PROJECTS).where(_PROJECTS.c.id == sa.bindparam("of_project"))
+_SET_PROJECT_STATUS = (sa.update(_PROJECTS).where(_PROJECTS.c.id == sa.bindparam("of_project"))
                        .values(status=sa.bindparam("new_status")))
 
 

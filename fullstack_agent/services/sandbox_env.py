@@ -4,6 +4,11 @@ Order (later keys win): base variables (`PROJECT_NAME`, `KUBECONFIG`, `DATABASE_
 the database is ready), the user's Anthropic variables, the project's variables, and the
 project's `TTYD_ACCESS_TOKEN` last so that nothing can override the terminal's token.
 
+A starting sandbox waits for a database that is still starting, so that it is RUNNING with
+its complete environment instead of restarting under the user when DATABASE_URL arrives;
+a database that becomes ready later (or changes its credentials) still reaches a running
+sandbox, which then goes UPDATING.
+
 `KUBECONFIG` points at a file: the init container writes the user's kubeconfig there, so
 `kubectl` in the sandbox works (the variable holds a path for every Kubernetes tool). The
 user's system prompt (or the default) travels the same way into a file Claude Code reads.
@@ -45,6 +50,7 @@ ANTHROPIC_VARIABLES = (
     (user_config.ANTHROPIC_SMALL_FAST_MODEL, "ANTHROPIC_SMALL_FAST_MODEL"),
 )
 _ANTHROPIC_KEYS = tuple(key for key, _ in ANTHROPIC_VARIABLES)
+_DATABASE_ON_ITS_WAY = (ResourceStatus.CREATING, ResourceStatus.STARTING)
 # Sandboxes whose handler is (or may be) applying an environment: a change makes their
 # compare-and-set fail so the next pass applies the newest one.
 _APPLYING = (ResourceStatus.STARTING, ResourceStatus.UPDATING)
@@ -55,6 +61,8 @@ class SandboxEnvironment:
     variables: dict[str, str]  # the main container's environment, in order
     kubeconfig: str  # the user's kubeconfig text, for the init container ("" when none)
     system_prompt: str  # for the init container too
+    # The project's database is on its way (creating or starting): DATABASE_URL will follow.
+    database_pending: bool = False
 
 
 def user_settings(session: Session, user_ids: Iterable[str], keys: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -86,8 +94,9 @@ def build_sandbox_environments(session: Session, projects: list[Project]) -> dic
     project_ids = [project.id for project in projects]
     settings = user_settings(session, {project.user_id for project in projects},
                              (*_ANTHROPIC_KEYS, user_config.KUBECONFIG, user_config.SYSTEM_PROMPT))
-    database_urls = dict(session.exec(select(Database.project_id, Database.connection_url)
-                                      .where(col(Database.project_id).in_(project_ids))).all())
+    databases = {row.project_id: row for row in session.exec(
+        select(Database.project_id, Database.connection_url, Database.status)
+        .where(col(Database.project_id).in_(project_ids)))}
     variables_by_project: dict[str, list[Environment]] = defaultdict(list)
     for row in session.exec(select(Environment).where(col(Environment.project_id).in_(project_ids))
                             .order_by(col(Environment.key))):
@@ -97,8 +106,9 @@ def build_sandbox_environments(session: Session, projects: list[Project]) -> dic
     for project in projects:
         owner = settings[project.user_id]
         variables = {"PROJECT_NAME": project.name, "KUBECONFIG": KUBECONFIG_PATH}
-        if database_urls.get(project.id):
-            variables["DATABASE_URL"] = database_urls[project.id]
+        database = databases.get(project.id)
+        if database is not None and database.connection_url:
+            variables["DATABASE_URL"] = database.connection_url
         variables.update(_anthropic_variables(owner))
         token = ""
         for row in variables_by_project[project.id]:
@@ -110,7 +120,8 @@ def build_sandbox_environments(session: Session, projects: list[Project]) -> dic
             variables[TTYD_ACCESS_TOKEN] = token
         environments[project.id] = SandboxEnvironment(
             variables=variables, kubeconfig=owner.get(user_config.KUBECONFIG, ""),
-            system_prompt=system_prompt.effective_text(owner.get(user_config.SYSTEM_PROMPT)))
+            system_prompt=system_prompt.effective_text(owner.get(user_config.SYSTEM_PROMPT)),
+            database_pending=database is not None and database.status in _DATABASE_ON_ITS_WAY)
     return environments
 
 
