@@ -3,7 +3,7 @@
 import reflex as rx
 
 from fullstack_agent.api import build_api
-from fullstack_agent.pages import index, login, project_detail, projects  # noqa: F401  (registers the pages)
+from fullstack_agent.pages import index, login, project_detail, projects, settings  # noqa: F401  (registers the pages)
 from fullstack_agent.reconcile.scheduler import reconciler_lifespan
 from fullstack_agent.startup import prepare_process
 

@@ -5,10 +5,13 @@ import reflex as rx
 PRODUCT_NAME = "Fullstack Agent"
 
 
-def brand() -> rx.Component:
+def brand(compact_on_phones: bool = False) -> rx.Component:
+    """The logo and name; `compact_on_phones` leaves the name out below 480 px, where a
+    header with an account menu needs the room."""
     return rx.hstack(
         rx.icon("bot", size=22),
-        rx.text(PRODUCT_NAME, weight="bold", size="4"),
+        rx.text(PRODUCT_NAME, weight="bold", size="4",
+                display=rx.breakpoints(initial="none", xs="block") if compact_on_phones else "block"),
         align="center",
         spacing="2",
     )
@@ -17,7 +20,8 @@ def brand() -> rx.Component:
 def page_shell(*children: rx.Component, header_right: rx.Component | None = None) -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.link(brand(), href="/", underline="none", color_scheme="gray", high_contrast=True),
+            rx.link(brand(compact_on_phones=header_right is not None), href="/", underline="none",
+                    color_scheme="gray", high_contrast=True),
             rx.spacer(),
             header_right or rx.fragment(),
             rx.color_mode.button(size="2", variant="ghost"),

@@ -2,78 +2,35 @@
 
 Clients are cached by (user id, SHA-256 of the kubeconfig): a new kubeconfig makes a new
 client and retires the user's older ones. The cache is bounded and entries expire when
-unused. Every call goes through `KubeClient.call`, which sets the request timeout and
-decodes the answer to a plain dict, so no call can forget its timeout.
+unused. Every call goes through `KubeApi.request`, which sets the request timeout.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
-
-from kubernetes.client import (
-    ApiClient,
-    AppsV1Api,
-    CoreV1Api,
-    CustomObjectsApi,
-    NetworkingV1Api,
-    RbacAuthorizationV1Api,
-)
 
 from fullstack_agent.config import get_settings
-from fullstack_agent.k8s.errors import MalformedAnswer
+from fullstack_agent.k8s.api import KubeApi
 from fullstack_agent.k8s.kubeconfig import KubeconfigInfo, build_configuration, parse_kubeconfig
 
 MAX_CACHED_CLIENTS = 100
 CLIENT_IDLE_SECONDS = 30 * 60
 
 
-class KubeClient:
-    """The typed APIs of one kubeconfig, its namespace and its sandbox domain."""
+class KubeClient(KubeApi):
+    """The API of one kubeconfig, with its parsed facts (namespace, server)."""
 
     def __init__(self, kubeconfig_text: str) -> None:
         settings = get_settings()
         parsed = parse_kubeconfig(kubeconfig_text)
         self.info: KubeconfigInfo = parsed.info
-        self.namespace = parsed.info.namespace
-        self.timeout = settings.K8S_REQUEST_TIMEOUT_SECONDS
-        self.api_client = ApiClient(build_configuration(
-            parsed, pool_size=max(4, settings.RECONCILE_HANDLER_THREADS * 2)))
-        self.core = CoreV1Api(self.api_client)
-        self.apps = AppsV1Api(self.api_client)
-        self.networking = NetworkingV1Api(self.api_client)
-        self.rbac = RbacAuthorizationV1Api(self.api_client)
-        self.custom = CustomObjectsApi(self.api_client)
-
-    def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Runs one API method with the timeout and returns the JSON answer as a dict.
-
-        Raises ApiException for non-2xx answers, urllib3/OS errors for transport failures,
-        MalformedAnswer for a 2xx body that is not a JSON object.
-        """
-        response = method(*args, _request_timeout=self.timeout, _preload_content=False, **kwargs)
-        try:
-            raw = response.data
-        finally:
-            response.release_conn()
-        if not raw:
-            return {}
-        try:
-            document = json.loads(raw)
-        except ValueError:
-            raise MalformedAnswer("the body is not JSON") from None
-        if not isinstance(document, dict):
-            raise MalformedAnswer("the body is not a JSON object")
-        return document
-
-    def close(self) -> None:
-        self.api_client.close()
+        super().__init__(build_configuration(parsed, pool_size=max(4, settings.RECONCILE_HANDLER_THREADS * 2)),
+                         timeout=settings.K8S_REQUEST_TIMEOUT_SECONDS)
 
 
 @dataclasses.dataclass

@@ -9,12 +9,18 @@ from typing import Any
 from urllib.parse import quote
 
 from fullstack_agent.k8s import manifests, names, objects
-from fullstack_agent.k8s.client import KubeClient
+from fullstack_agent.k8s.api import (
+    KUBEBLOCKS_CLUSTERS,
+    ROLE_BINDINGS,
+    ROLES,
+    SECRETS,
+    SERVICE_ACCOUNTS,
+    KubeApi,
+)
 from fullstack_agent.k8s.errors import FailureKind, KubeOperationError, is_not_found
 from fullstack_agent.k8s.objects import Observation
 from fullstack_agent.models import Database, ResourceStatus
 
-JSON_PATCH = "application/json-patch+json"
 DEFAULT_PORT = 5432
 DEFAULT_DATABASE = "postgres"  # the only database KubeBlocks creates
 
@@ -101,7 +107,7 @@ def credentials_from_secret(database: Database, secret: dict[str, Any]) -> Datab
     if not username or not password:
         return None
     host = _decoded(data, "host") or f"{database.cluster_name}-postgresql"
-    if ".svc" not in host and "." not in host:
+    if "." not in host:
         host = f"{host}.{database.k8s_namespace}.svc"
     port_text = _decoded(data, "port")
     port = int(port_text) if port_text.isdigit() else DEFAULT_PORT
@@ -111,7 +117,7 @@ def credentials_from_secret(database: Database, secret: dict[str, Any]) -> Datab
 class DatabaseManager:
     """Talks to the Kubernetes API for one user's database clusters; every call is idempotent."""
 
-    def __init__(self, client: KubeClient) -> None:
+    def __init__(self, client: KubeApi) -> None:
         self.client = client
 
     def create(self, database: Database, project_slug: str, storage_class: str) -> list[str]:
@@ -119,19 +125,14 @@ class DatabaseManager:
 
         A 404 on the Cluster means the KubeBlocks API is not installed: a permanent failure.
         """
-        client, namespace = self.client, database.k8s_namespace
-        created = []
-        for kind, method, body in (
-            ("ServiceAccount", client.core.create_namespaced_service_account,
-             manifests.service_account(database, project_slug)),
-            ("Role", client.rbac.create_namespaced_role, manifests.role(database, project_slug)),
-            ("RoleBinding", client.rbac.create_namespaced_role_binding, manifests.role_binding(database, project_slug)),
-        ):
-            if objects.create(client, method, namespace, body):
-                created.append(kind)
+        namespace = database.k8s_namespace
+        created = [kind for kind, resource, body in (
+            ("ServiceAccount", SERVICE_ACCOUNTS, manifests.service_account(database, project_slug)),
+            ("Role", ROLES, manifests.role(database, project_slug)),
+            ("RoleBinding", ROLE_BINDINGS, manifests.role_binding(database, project_slug)),
+        ) if objects.create(self.client, resource, namespace, body)]
         try:
-            if objects.create(client, client.custom.create_namespaced_custom_object, manifests.KUBEBLOCKS_GROUP,
-                              manifests.KUBEBLOCKS_VERSION, namespace, manifests.KUBEBLOCKS_PLURAL,
+            if objects.create(self.client, KUBEBLOCKS_CLUSTERS, namespace,
                               manifests.cluster(database, project_slug, storage_class)):
                 created.append("Cluster")
         except Exception as error:
@@ -143,28 +144,22 @@ class DatabaseManager:
         return created
 
     def read(self, database: Database) -> dict[str, Any] | None:
-        return objects.read(self.client, self.client.custom.get_namespaced_custom_object,
-                            manifests.KUBEBLOCKS_GROUP, manifests.KUBEBLOCKS_VERSION, database.k8s_namespace,
-                            manifests.KUBEBLOCKS_PLURAL, database.cluster_name)
+        return objects.read(self.client, KUBEBLOCKS_CLUSTERS, database.k8s_namespace, database.cluster_name)
 
     def scale(self, database: Database, cluster: dict[str, Any], replicas: int) -> bool:
         """Sets the component's replicas (0 = stop, 1 = start); True when a patch was sent."""
         current = component_replicas(cluster)
         if current is None or current == replicas:
             return False
-        self.client.call(self.client.custom.patch_namespaced_custom_object, manifests.KUBEBLOCKS_GROUP,
-                         manifests.KUBEBLOCKS_VERSION, database.k8s_namespace, manifests.KUBEBLOCKS_PLURAL,
-                         database.cluster_name,
-                         [{"op": "replace", "path": "/spec/componentSpecs/0/replicas", "value": replicas}],
-                         _content_type=JSON_PATCH)
+        self.client.patch(KUBEBLOCKS_CLUSTERS, database.k8s_namespace, database.cluster_name,
+                          [{"op": "replace", "path": "/spec/componentSpecs/0/replicas", "value": replicas}])
         return True
 
     def read_credentials(self, database: Database) -> DatabaseCredentials | None:
         """From `{cluster}-conn-credential`, else `{cluster}-postgresql-account-postgres`;
         None while neither holds a username and password."""
         for secret_name in names.credential_secret_names(database.cluster_name):
-            secret = objects.read(self.client, self.client.core.read_namespaced_secret, secret_name,
-                                  database.k8s_namespace)
+            secret = objects.read(self.client, SECRETS, database.k8s_namespace, secret_name)
             if secret is not None:
                 credentials = credentials_from_secret(database, secret)
                 if credentials is not None:
@@ -174,13 +169,11 @@ class DatabaseManager:
     def delete(self, database: Database, cluster: dict[str, Any] | None) -> None:
         """Deletes the Cluster (unless already being deleted) and its RBAC objects (404 = gone).
         KubeBlocks' `Delete` termination policy removes the data volumes."""
-        client, namespace, name = self.client, database.k8s_namespace, database.cluster_name
+        namespace, name = database.k8s_namespace, database.cluster_name
         if cluster is not None and not (cluster.get("metadata") or {}).get("deletionTimestamp"):
-            objects.delete(client, client.custom.delete_namespaced_custom_object, manifests.KUBEBLOCKS_GROUP,
-                           manifests.KUBEBLOCKS_VERSION, namespace, manifests.KUBEBLOCKS_PLURAL, name)
-        for method in (client.rbac.delete_namespaced_role_binding, client.rbac.delete_namespaced_role,
-                       client.core.delete_namespaced_service_account):
-            objects.delete(client, method, name, namespace)
+            objects.delete(self.client, KUBEBLOCKS_CLUSTERS, namespace, name)
+        for resource in (ROLE_BINDINGS, ROLES, SERVICE_ACCOUNTS):
+            objects.delete(self.client, resource, namespace, name)
 
     def latest_event(self, database: Database) -> str:
         return objects.latest_pod_event(self.client, database.k8s_namespace,

@@ -13,12 +13,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from kubernetes.client import ApiClient, Configuration, CoreV1Api, VersionApi
+from kubernetes.client import Configuration
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import KubeConfigLoader
 
 from fullstack_agent.config import get_settings
 from fullstack_agent.k8s import errors
+from fullstack_agent.k8s.api import PODS, KubeApi
 from fullstack_agent.k8s.names import is_dns1123_label
 
 # Fields that point at files of this server or run programs on it.
@@ -132,6 +133,10 @@ def build_configuration(parsed: ParsedKubeconfig, *, pool_size: int) -> Configur
         raise KubeconfigError(f"The kubeconfig cannot be loaded: {str(error)[:200]}") from None
     configuration.retries = 0
     configuration.connection_pool_maxsize = pool_size
+    # The loader re-reads the credentials before every request so that exec plugins and
+    # expiring provider tokens refresh; only static credentials are accepted here, and the
+    # re-read (which re-scans the proxy environment) costs as much as a local API call.
+    configuration.refresh_api_key_hook = None
     return configuration
 
 
@@ -144,23 +149,16 @@ def validate_kubeconfig(text: str, *, timeout: float | None = None) -> Kubeconfi
     """
     parsed = parse_kubeconfig(text)
     info = parsed.info
-    request_timeout = timeout or get_settings().K8S_REQUEST_TIMEOUT_SECONDS
-    with ApiClient(build_configuration(parsed, pool_size=1)) as api_client:
-        try:
-            _drain(VersionApi(api_client).get_code(_request_timeout=request_timeout, _preload_content=False))
-            _drain(CoreV1Api(api_client).list_namespaced_pod(
-                info.namespace, limit=1, _request_timeout=request_timeout, _preload_content=False))
-        except Exception as error:  # the client raises ApiException, urllib3 and OS errors alike
-            raise KubeconfigError(_validation_message(error, info)) from None
-    return info
-
-
-def _drain(response: Any) -> None:
-    # A pooled connection must be read to the end before it serves the next request.
+    api = KubeApi(build_configuration(parsed, pool_size=1),
+                  timeout=timeout or get_settings().K8S_REQUEST_TIMEOUT_SECONDS)
     try:
-        response.data
+        api.request("GET", "/version")
+        api.list(PODS, info.namespace, limit=1)
+    except Exception as error:  # the client raises ApiException, urllib3 and OS errors alike
+        raise KubeconfigError(_validation_message(error, info)) from None
     finally:
-        response.release_conn()
+        api.close()
+    return info
 
 
 def _validation_message(error: BaseException, info: KubeconfigInfo) -> str:

@@ -18,26 +18,33 @@ KUBECONFIG_PATH = f"{names.HOME_PATH}/.kube/config"
 # The init container receives the user's kubeconfig under this name and writes it to
 # KUBECONFIG_PATH, so `kubectl` in the sandbox works with KUBECONFIG pointing at a file.
 INIT_KUBECONFIG_VAR = "SANDBOX_KUBECONFIG"
+# The user's system prompt goes the same way into SYSTEM_PROMPT_FILE, which the init step
+# imports from ~/.claude/CLAUDE.md (Claude Code's user memory) without touching the rest of it.
+INIT_SYSTEM_PROMPT_VAR = "SANDBOX_SYSTEM_PROMPT"
+SYSTEM_PROMPT_FILE = ".claude/fullstack-agent.md"
 INIT_CONTAINER = "init-home"
 TLS_SECRET = "wildcard-cert"
-KUBEBLOCKS_GROUP = "apps.kubeblocks.io"
-KUBEBLOCKS_VERSION = "v1alpha1"
-KUBEBLOCKS_PLURAL = "clusters"
+KUBEBLOCKS_API_VERSION = "apps.kubeblocks.io/v1alpha1"
 POSTGRES_DEFINITION = "postgresql"
 POSTGRES_VERSION = "postgresql-14.8.0"
 POSTGRES_COMPONENT = "postgresql"
 
 # Prepares the home volume on every start: directories the tools expect, a .bashrc on first
-# start only, the user's kubeconfig (fresh each start), ownership for the non-root user.
+# start only, the user's kubeconfig and system prompt (fresh each start), ownership for the
+# non-root user.
 INIT_SCRIPT = f"""set -e
 home={names.HOME_PATH}
-mkdir -p "$home/.kube" "$home/.config"
+mkdir -p "$home/.kube" "$home/.config" "$home/.claude"
 [ -f "$home/.bashrc" ] || cp /etc/skel/.bashrc "$home/.bashrc" 2>/dev/null || touch "$home/.bashrc"
 if [ -n "${INIT_KUBECONFIG_VAR}" ]; then
   printf '%s\\n' "${INIT_KUBECONFIG_VAR}" > "$home/.kube/config"
   chmod 600 "$home/.kube/config"
 fi
-chown {SANDBOX_UID}:{SANDBOX_UID} "$home" "$home/.kube" "$home/.config" "$home/.bashrc"
+printf '%s\\n' "${INIT_SYSTEM_PROMPT_VAR}" > "$home/{SYSTEM_PROMPT_FILE}"
+grep -qxF '@~/{SYSTEM_PROMPT_FILE}' "$home/.claude/CLAUDE.md" 2>/dev/null \\
+  || printf '%s\\n' '@~/{SYSTEM_PROMPT_FILE}' >> "$home/.claude/CLAUDE.md"
+chown {SANDBOX_UID}:{SANDBOX_UID} "$home" "$home/.kube" "$home/.config" "$home/.bashrc" "$home/.claude" \\
+  "$home/{SYSTEM_PROMPT_FILE}" "$home/.claude/CLAUDE.md"
 [ ! -f "$home/.kube/config" ] || chown {SANDBOX_UID}:{SANDBOX_UID} "$home/.kube/config"
 chmod 755 "$home"
 """
@@ -65,8 +72,8 @@ def env_list(variables: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"name": key, "value": value} for key, value in variables.items()]
 
 
-def init_env(kubeconfig_text: str) -> list[dict[str, str]]:
-    return env_list({INIT_KUBECONFIG_VAR: kubeconfig_text})
+def init_env(kubeconfig_text: str, system_prompt: str) -> list[dict[str, str]]:
+    return env_list({INIT_KUBECONFIG_VAR: kubeconfig_text, INIT_SYSTEM_PROMPT_VAR: system_prompt})
 
 
 # ---------------------------------------------------------------- sandbox (SPEC §6.3)
@@ -79,7 +86,8 @@ def sandbox_labels(sandbox: Sandbox, project_slug: str) -> dict[str, str]:
     }
 
 
-def statefulset(sandbox: Sandbox, project_slug: str, env: Mapping[str, str], kubeconfig_text: str) -> dict[str, Any]:
+def statefulset(sandbox: Sandbox, project_slug: str, env: Mapping[str, str], kubeconfig_text: str,
+                system_prompt: str) -> dict[str, Any]:
     """The sandbox: one pod with the runtime image, its home on a claim from the template."""
     name = sandbox.sandbox_name
     pod_labels = {"app": name, names.PROJECT_LABEL: project_slug}
@@ -116,7 +124,7 @@ def statefulset(sandbox: Sandbox, project_slug: str, env: Mapping[str, str], kub
                         "name": INIT_CONTAINER,
                         "image": sandbox.runtime_image,
                         "command": ["sh", "-c", INIT_SCRIPT],
-                        "env": init_env(kubeconfig_text),
+                        "env": init_env(kubeconfig_text, system_prompt),
                         "securityContext": {"runAsUser": 0, "runAsNonRoot": False},
                         "resources": _resources(sandbox),
                         "volumeMounts": home_mount,
@@ -258,7 +266,7 @@ def cluster(database: Database, project_slug: str, storage_class: str) -> dict[s
     """The KubeBlocks PostgreSQL cluster: one `postgresql` component, one replica."""
     name = database.cluster_name
     return {
-        "apiVersion": f"{KUBEBLOCKS_GROUP}/{KUBEBLOCKS_VERSION}",
+        "apiVersion": KUBEBLOCKS_API_VERSION,
         "kind": "Cluster",
         "metadata": {
             "name": name,

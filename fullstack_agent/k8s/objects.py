@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
-from fullstack_agent.k8s.client import KubeClient
+from fullstack_agent.k8s.api import EVENTS, KubeApi, Resource
 from fullstack_agent.k8s.errors import is_already_exists, is_not_found
 from fullstack_agent.models import ResourceStatus
 
@@ -21,10 +20,10 @@ class Observation:
     detail: str = ""
 
 
-def create(client: KubeClient, method: Callable[..., Any], *args: Any) -> bool:
+def create(api: KubeApi, resource: Resource, namespace: str, body: dict[str, Any]) -> bool:
     """Creates an object; True when created, False when it already existed (409 AlreadyExists)."""
     try:
-        client.call(method, *args)
+        api.create(resource, namespace, body)
     except Exception as error:
         if is_already_exists(error):
             return False
@@ -32,20 +31,20 @@ def create(client: KubeClient, method: Callable[..., Any], *args: Any) -> bool:
     return True
 
 
-def read(client: KubeClient, method: Callable[..., Any], *args: Any) -> dict[str, Any] | None:
+def read(api: KubeApi, resource: Resource, namespace: str, name: str) -> dict[str, Any] | None:
     """Reads an object; None when it does not exist."""
     try:
-        return client.call(method, *args)
+        return api.get(resource, namespace, name)
     except Exception as error:
         if is_not_found(error):
             return None
         raise
 
 
-def delete(client: KubeClient, method: Callable[..., Any], *args: Any) -> bool:
+def delete(api: KubeApi, resource: Resource, namespace: str, name: str) -> bool:
     """Deletes an object; True when a delete was issued, False when it was already gone (404)."""
     try:
-        client.call(method, *args)
+        api.delete(resource, namespace, name)
     except Exception as error:
         if is_not_found(error):
             return False
@@ -53,19 +52,19 @@ def delete(client: KubeClient, method: Callable[..., Any], *args: Any) -> bool:
     return True
 
 
-def latest_pod_event(client: KubeClient, namespace: str, pod_name: str) -> str:
+def latest_pod_event(api: KubeApi, namespace: str, pod_name: str) -> str:
     """The newest event of a pod, warnings first, as "Reason: message" ("" when none)."""
-    events = client.call(client.core.list_namespaced_event, namespace,
-                         field_selector=f"involvedObject.name={pod_name}").get("items") or []
-    if not isinstance(events, list) or not events:
+    events = api.list(EVENTS, namespace, fieldSelector=f"involvedObject.name={pod_name}").get("items") or []
+    if not isinstance(events, list):
         return ""
+    events = [event for event in events if isinstance(event, dict)]
 
     def when(event: dict[str, Any]) -> str:
         metadata = event.get("metadata") or {}
         return str(event.get("lastTimestamp") or event.get("eventTime") or metadata.get("creationTimestamp") or "")
 
-    warnings = [event for event in events if isinstance(event, dict) and event.get("type") == "Warning"]
-    newest = max(warnings or [event for event in events if isinstance(event, dict)], key=when, default=None)
+    warnings = [event for event in events if event.get("type") == "Warning"]
+    newest = max(warnings or events, key=when, default=None)
     if newest is None:
         return ""
     return f"{newest.get('reason') or 'Event'}: {newest.get('message') or ''}".strip()[:_MESSAGE_LIMIT]

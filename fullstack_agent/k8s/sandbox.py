@@ -7,12 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from fullstack_agent.k8s import manifests, names, objects
-from fullstack_agent.k8s.client import KubeClient
+from fullstack_agent.k8s.api import INGRESSES, PERSISTENT_VOLUME_CLAIMS, SERVICES, STATEFULSETS, KubeApi
 from fullstack_agent.k8s.objects import Observation
 from fullstack_agent.models import ResourceStatus, Sandbox
-
-JSON_PATCH = "application/json-patch+json"
-
 
 @dataclasses.dataclass(frozen=True)
 class DesiredSandbox:
@@ -21,6 +18,7 @@ class DesiredSandbox:
     project_slug: str
     env: Mapping[str, str]
     kubeconfig: str
+    system_prompt: str
 
 
 def observe(statefulset: dict[str, Any] | None) -> Observation:
@@ -56,7 +54,7 @@ def _container_index(pod_spec: dict[str, Any], field: str, name: str) -> int | N
 class SandboxManager:
     """Talks to the Kubernetes API for one user's sandboxes; every call is idempotent."""
 
-    def __init__(self, client: KubeClient) -> None:
+    def __init__(self, client: KubeApi) -> None:
         self.client = client
 
     def create(self, sandbox: Sandbox, desired: DesiredSandbox) -> list[str]:
@@ -64,37 +62,31 @@ class SandboxManager:
 
         Returns the kinds it actually created (409 AlreadyExists counts as done).
         """
-        client, namespace, slug = self.client, sandbox.k8s_namespace, desired.project_slug
+        slug = desired.project_slug
         steps = [
-            ("StatefulSet", client.apps.create_namespaced_stateful_set,
-             manifests.statefulset(sandbox, slug, desired.env, desired.kubeconfig)),
-            ("Service", client.core.create_namespaced_service, manifests.service(sandbox, slug)),
-            ("Ingress app", client.networking.create_namespaced_ingress, manifests.app_ingress(sandbox, slug)),
-            ("Ingress ttyd", client.networking.create_namespaced_ingress, manifests.ttyd_ingress(sandbox, slug)),
+            ("StatefulSet", STATEFULSETS, manifests.statefulset(sandbox, slug, desired.env, desired.kubeconfig,
+                                                                desired.system_prompt)),
+            ("Service", SERVICES, manifests.service(sandbox, slug)),
+            ("Ingress app", INGRESSES, manifests.app_ingress(sandbox, slug)),
+            ("Ingress ttyd", INGRESSES, manifests.ttyd_ingress(sandbox, slug)),
         ]
-        return [kind for kind, method, body in steps if objects.create(client, method, namespace, body)]
+        return [kind for kind, resource, body in steps
+                if objects.create(self.client, resource, sandbox.k8s_namespace, body)]
 
     def read(self, sandbox: Sandbox) -> dict[str, Any] | None:
-        return objects.read(self.client, self.client.apps.read_namespaced_stateful_set,
-                            sandbox.sandbox_name, sandbox.k8s_namespace)
+        return objects.read(self.client, STATEFULSETS, sandbox.k8s_namespace, sandbox.sandbox_name)
 
     def ensure_companions(self, sandbox: Sandbox, project_slug: str) -> list[str]:
         """Re-creates a missing Service or Ingress (a start after ERROR repairs everything)."""
-        client, namespace, name = self.client, sandbox.k8s_namespace, sandbox.sandbox_name
+        namespace, name = sandbox.k8s_namespace, sandbox.sandbox_name
         checks = [
-            ("Service", client.core.read_namespaced_service, names.service_name(name),
-             client.core.create_namespaced_service, manifests.service(sandbox, project_slug)),
-            ("Ingress app", client.networking.read_namespaced_ingress, names.app_ingress_name(name),
-             client.networking.create_namespaced_ingress, manifests.app_ingress(sandbox, project_slug)),
-            ("Ingress ttyd", client.networking.read_namespaced_ingress, names.ttyd_ingress_name(name),
-             client.networking.create_namespaced_ingress, manifests.ttyd_ingress(sandbox, project_slug)),
+            ("Service", SERVICES, names.service_name(name), manifests.service(sandbox, project_slug)),
+            ("Ingress app", INGRESSES, names.app_ingress_name(name), manifests.app_ingress(sandbox, project_slug)),
+            ("Ingress ttyd", INGRESSES, names.ttyd_ingress_name(name), manifests.ttyd_ingress(sandbox, project_slug)),
         ]
-        created = []
-        for kind, read_method, object_name, create_method, body in checks:
-            if objects.read(client, read_method, object_name, namespace) is None:
-                if objects.create(client, create_method, namespace, body):
-                    created.append(kind)
-        return created
+        return [kind for kind, resource, object_name, body in checks
+                if objects.read(self.client, resource, namespace, object_name) is None
+                and objects.create(self.client, resource, namespace, body)]
 
     def converge(self, sandbox: Sandbox, statefulset: dict[str, Any], *, replicas: int,
                  desired: DesiredSandbox | None) -> bool:
@@ -107,7 +99,7 @@ class SandboxManager:
             operations.append({"op": "replace", "path": "/spec/replicas", "value": replicas})
         wanted_env = [] if desired is None else [
             ("containers", sandbox.sandbox_name, manifests.env_list(desired.env)),
-            ("initContainers", manifests.INIT_CONTAINER, manifests.init_env(desired.kubeconfig)),
+            ("initContainers", manifests.INIT_CONTAINER, manifests.init_env(desired.kubeconfig, desired.system_prompt)),
         ]
         for field, container_name, env in wanted_env:
             index = _container_index(pod_spec, field, container_name)
@@ -116,8 +108,7 @@ class SandboxManager:
                 operations.append({"op": "add", "path": f"/spec/template/spec/{field}/{index}/env", "value": env})
         if not operations:
             return False
-        self.client.call(self.client.apps.patch_namespaced_stateful_set, sandbox.sandbox_name,
-                         sandbox.k8s_namespace, operations, _content_type=JSON_PATCH)
+        self.client.patch(STATEFULSETS, sandbox.k8s_namespace, sandbox.sandbox_name, operations)
         return True
 
     def scale(self, sandbox: Sandbox, statefulset: dict[str, Any], replicas: int) -> bool:
@@ -125,15 +116,15 @@ class SandboxManager:
 
     def delete(self, sandbox: Sandbox) -> None:
         """Deletes every object of the sandbox including its home volume claim (404 = gone)."""
-        client, namespace, name = self.client, sandbox.k8s_namespace, sandbox.sandbox_name
-        for method, object_name in (
-            (client.apps.delete_namespaced_stateful_set, name),
-            (client.core.delete_namespaced_service, names.service_name(name)),
-            (client.networking.delete_namespaced_ingress, names.app_ingress_name(name)),
-            (client.networking.delete_namespaced_ingress, names.ttyd_ingress_name(name)),
-            (client.core.delete_namespaced_persistent_volume_claim, names.home_pvc_name(name)),
+        namespace, name = sandbox.k8s_namespace, sandbox.sandbox_name
+        for resource, object_name in (
+            (STATEFULSETS, name),
+            (SERVICES, names.service_name(name)),
+            (INGRESSES, names.app_ingress_name(name)),
+            (INGRESSES, names.ttyd_ingress_name(name)),
+            (PERSISTENT_VOLUME_CLAIMS, names.home_pvc_name(name)),
         ):
-            objects.delete(client, method, object_name, namespace)
+            objects.delete(self.client, resource, namespace, object_name)
 
     def latest_event(self, sandbox: Sandbox) -> str:
         return objects.latest_pod_event(self.client, sandbox.k8s_namespace, names.sandbox_pod_name(sandbox.sandbox_name))

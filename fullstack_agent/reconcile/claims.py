@@ -15,6 +15,7 @@ it meanwhile). An idle pass — nothing due — is exactly one statement per kin
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -28,17 +29,23 @@ CLAIMABLE_STATUSES = (*TRANSITIONAL_STATUSES, ResourceStatus.RUNNING)
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
+    """The compare-and-set guard of a claimed row: what it was when claimed, and the lease."""
+
     resource_id: str
-    project_id: str
     status: ResourceStatus
     status_changed_at: datetime
-    attempts: int
     lease: datetime
+
+    @classmethod
+    def of(cls, row: ReconciledResource) -> "Claim":
+        assert row.locked_until is not None, "only claimed rows have a guard"
+        return cls(row.id, row.status, row.status_changed_at, row.locked_until)
 
 
 def claim(session: Session, model: type[ReconciledResource], *, now: datetime, lease: datetime,
-          limit: int) -> list[Claim]:
-    """Claims up to `limit` due rows of `model` until `lease`, in one statement."""
+          limit: int) -> list[ReconciledResource]:
+    """Claims up to `limit` due rows of `model` until `lease`, in one statement; returns
+    them (whole rows, so handlers need not read them again), oldest first."""
     table = model.__table__
     due = (sa.select(table.c.id)
            .where(table.c.status.in_(CLAIMABLE_STATUSES),
@@ -46,46 +53,64 @@ def claim(session: Session, model: type[ReconciledResource], *, now: datetime, l
            .order_by(table.c.locked_until.asc().nulls_first(), table.c.status_changed_at.asc())
            .limit(limit)
            .with_for_update(skip_locked=True))
-    statement = (sa.update(table)
+    statement = (sa.update(model)
                  .where(table.c.id.in_(due.scalar_subquery()))
                  .values(locked_until=lease)
-                 .returning(table.c.id, table.c.project_id, table.c.status, table.c.status_changed_at,
-                            table.c.attempts))
-    rows = session.execute(statement).all()
-    claims = [Claim(row.id, row.project_id, ResourceStatus(row.status), row.status_changed_at, row.attempts, lease)
-              for row in rows]
-    return sorted(claims, key=lambda item: item.status_changed_at)
+                 .returning(model)
+                 .execution_options(synchronize_session=False))
+    rows = list(session.scalars(statement))
+    return sorted(rows, key=lambda row: row.status_changed_at)
 
 
-def _guard(table: sa.Table, resource_id: str, lease: datetime) -> list[Any]:
-    return [table.c.id == resource_id, table.c.locked_until == lease]
+@dataclasses.dataclass(frozen=True)
+class _Statements:
+    """The statements of a pass's hot path, built once per table (bound at execution)."""
+
+    write: sa.Update
+    remove: sa.Delete
+    release: sa.Update
 
 
-def _status_guard(table: sa.Table, resource_id: str, status: ResourceStatus, status_changed_at: datetime,
-                  lease: datetime) -> list[Any]:
-    return [*_guard(table, resource_id, lease), table.c.status == status,
-            table.c.status_changed_at == status_changed_at]
-
-
-def write(session: Session, model: type[ReconciledResource], item: Claim, values: dict[str, Any]) -> bool:
-    """Updates the claimed row if it is unchanged since the claim; True when written."""
+@functools.cache
+def _statements(model: type[ReconciledResource]) -> _Statements:
     table = model.__table__
-    result = session.execute(sa.update(table)
-                             .where(*_status_guard(table, item.resource_id, item.status, item.status_changed_at,
-                                                   item.lease))
-                             .values(**values))
-    return result.rowcount == 1
+    ours = [table.c.id == sa.bindparam("guard_id"), table.c.locked_until == sa.bindparam("guard_lease")]
+    unchanged = [*ours, table.c.status == sa.bindparam("guard_status"),
+                 table.c.status_changed_at == sa.bindparam("guard_changed_at")]
+    return _Statements(
+        write=sa.update(table).where(*unchanged).values(
+            status=sa.bindparam("new_status"), status_changed_at=sa.bindparam("new_changed_at"),
+            status_message=sa.bindparam("new_message"), locked_until=sa.bindparam("new_locked_until"),
+            attempts=sa.bindparam("new_attempts")),
+        remove=sa.delete(table).where(*unchanged),
+        release=sa.update(table).where(*ours).values(locked_until=sa.bindparam("new_locked_until")),
+    )
+
+
+def _guard(item: Claim) -> dict[str, Any]:
+    return {"guard_id": item.resource_id, "guard_lease": item.lease, "guard_status": item.status,
+            "guard_changed_at": item.status_changed_at}
+
+
+def write(session: Session, model: type[ReconciledResource], item: Claim, *, status: ResourceStatus,
+          status_changed_at: datetime, message: str, locked_until: datetime | None, attempts: int,
+          extra: dict[str, Any] | None = None) -> bool:
+    """Updates the claimed row if it is unchanged since the claim; True when written.
+    `extra` sets more columns (rarely: a database's credentials)."""
+    params = {**_guard(item), "new_status": status, "new_changed_at": status_changed_at, "new_message": message,
+              "new_locked_until": locked_until, "new_attempts": attempts}
+    statement = _statements(model).write
+    if extra:
+        statement = statement.values(**extra)
+    return session.execute(statement, params).rowcount == 1
 
 
 def remove(session: Session, model: type[ReconciledResource], item: Claim) -> bool:
     """Deletes the claimed row if it is unchanged since the claim; True when deleted."""
-    table = model.__table__
-    result = session.execute(sa.delete(table).where(
-        *_status_guard(table, item.resource_id, item.status, item.status_changed_at, item.lease)))
-    return result.rowcount == 1
+    return session.execute(_statements(model).remove, _guard(item)).rowcount == 1
 
 
 def release(session: Session, model: type[ReconciledResource], item: Claim, when: datetime) -> None:
     """Gives the lease back (someone changed the row meanwhile): it is due again at `when`."""
-    table = model.__table__
-    session.execute(sa.update(table).where(*_guard(table, item.resource_id, item.lease)).values(locked_until=when))
+    session.execute(_statements(model).release,
+                    {"guard_id": item.resource_id, "guard_lease": item.lease, "new_locked_until": when})

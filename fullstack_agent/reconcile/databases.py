@@ -12,10 +12,13 @@ from fullstack_agent.k8s.database import DatabaseManager, observe
 from fullstack_agent.models import Database, Project, ResourceStatus
 from fullstack_agent.reconcile.driver import Context, Kind, Outcome
 from fullstack_agent.services import user_config
+from fullstack_agent.services.sandbox_env import user_settings
 
 
-def _load(session: Session, row: Database, project: Project) -> tuple[str, None]:
-    return user_config.get_value(session, project.user_id, user_config.KUBECONFIG) or "", None
+def _load(session: Session, rows: list[Database], projects: dict[str, Project]) -> dict[str, tuple[str, Any]]:
+    settings = user_settings(session, {project.user_id for project in projects.values()}, (user_config.KUBECONFIG,))
+    return {row.id: (settings[projects[row.project_id].user_id].get(user_config.KUBECONFIG, ""), None)
+            for row in rows}
 
 
 def _manager(context: Context) -> DatabaseManager:

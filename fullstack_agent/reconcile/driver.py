@@ -1,10 +1,10 @@
 """What every handler does around its Kubernetes work (SPEC §7).
 
-1. Load the row, its project and the user's kubeconfig; skip when the row changed since the
-   claim. 2. Run the kind's action, which returns an `Outcome`. 3. Turn any exception into
-   an outcome by its class: transient (backoff, status kept), permanent (ERROR), unauthorized
-   (wait for the user to sign in again). 4. Write the outcome compare-and-set; on a status
-   change recompute the project's status in the same transaction.
+1. Get the user's client from the kubeconfig that came with the event. 2. Run the kind's
+action, which returns an `Outcome`. 3. Turn any exception into an outcome by its class:
+transient (backoff, status kept), permanent (ERROR), unauthorized (wait for the user to sign
+in again). 4. Write the outcome compare-and-set — only if the row is still as claimed; on a
+status change recompute the project's status in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from fullstack_agent.models import Project, ReconciledResource, ResourceStatus
 from fullstack_agent.reconcile import claims
 from fullstack_agent.reconcile.claims import Claim
 from fullstack_agent.reconcile.events import ResourceEvent
-from fullstack_agent.services import user_config
 from fullstack_agent.services.projects import lock_project, refresh_project_status
 from fullstack_agent.services.sandbox_env import request_env_refresh
 
@@ -60,14 +59,23 @@ class Outcome:
 
 @dataclasses.dataclass
 class Context:
-    """A handler's view of its claimed row (detached from any session)."""
+    """A handler's view of its claimed row."""
 
     event: ResourceEvent
-    row: Any
-    project: Project
     client: KubeClient
     settings: Settings
-    extra: Any = None  # kind-specific, loaded with the row (the sandbox's environment)
+
+    @property
+    def row(self) -> Any:
+        return self.event.row
+
+    @property
+    def project(self) -> Project:
+        return self.event.project
+
+    @property
+    def extra(self) -> Any:
+        return self.event.extra
 
     @property
     def now(self) -> datetime:
@@ -105,7 +113,9 @@ class Context:
 
 
 Action = Callable[[Context], Outcome]
-ContextLoader = Callable[[Session, Any, Project], tuple[str, Any]]
+# Loads, for a batch of claimed rows with their projects, what their handlers need:
+# row id → (the owner's kubeconfig, kind-specific extra).
+ContextLoader = Callable[[Session, list[Any], dict[str, Project]], dict[str, tuple[str, Any]]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +125,7 @@ class Kind:
     name: str
     model: type[ReconciledResource]
     actions: dict[ResourceStatus, tuple[str, Action]]  # status → (event action, handler action)
-    load: ContextLoader  # → (kubeconfig text, extra)
+    load: ContextLoader
     lease_seconds: Callable[[Settings], int]
     batch_size: Callable[[Settings], int]
 
@@ -123,83 +133,56 @@ class Kind:
         return f"{self.name}.{self.actions[status][0]}"
 
 
-def failure_outcome(failure: Failure, context_row: Any, event: ResourceEvent, settings: Settings) -> Outcome:
+def failure_outcome(failure: Failure, row: Any, now: datetime, settings: Settings) -> Outcome:
     if failure.kind is FailureKind.PERMANENT:
         return Outcome(status=ResourceStatus.ERROR, message=failure.message, recheck_in=None)
     if failure.kind is FailureKind.UNAUTHORIZED:
-        return Outcome(message=failure.message, recheck_in=UNAUTHORIZED_RECHECK_SECONDS, attempts=event.attempts)
-    elapsed = (event.now - context_row.status_changed_at).total_seconds()
-    if context_row.status in DEADLINE_STATUSES and elapsed > settings.SANDBOX_START_TIMEOUT_SECONDS:
+        return Outcome(message=failure.message, recheck_in=UNAUTHORIZED_RECHECK_SECONDS, attempts=row.attempts)
+    elapsed = (now - row.status_changed_at).total_seconds()
+    if row.status in DEADLINE_STATUSES and elapsed > settings.SANDBOX_START_TIMEOUT_SECONDS:
         return Outcome(status=ResourceStatus.ERROR, recheck_in=None,
                        message=f"Gave up after {int(elapsed)} s: {failure.message}")
-    attempts = event.attempts + 1
+    attempts = row.attempts + 1
     delay = min(BACKOFF_CAP_SECONDS, 2 ** attempts)
     return Outcome(message=f"{failure.message}; retry {attempts} in {delay} s", recheck_in=delay, attempts=attempts)
 
 
-def _load(kind: Kind, event: ResourceEvent) -> tuple[Any, Project, str, Any] | None:
-    with db.session_scope() as session:
-        row = session.get(kind.model, event.resource_id, populate_existing=True)
-        if row is None or (row.status, row.status_changed_at, row.locked_until) != (
-                event.status, event.status_changed_at, event.lease):
-            return None
-        project = session.get(Project, row.project_id)
-        kubeconfig, extra = kind.load(session, row, project)
-        return row, project, kubeconfig, extra
-
-
-def _columns(outcome: Outcome, event: ResourceEvent) -> dict[str, Any]:
-    values: dict[str, Any] = {"attempts": outcome.attempts, **outcome.values}
-    values["locked_until"] = None if outcome.recheck_in is None else event.now + timedelta(seconds=outcome.recheck_in)
-    if outcome.message is not None:
-        values["status_message"] = outcome.message[:2000]
-    if outcome.status is not None and outcome.status is not event.status:
-        values["status"] = outcome.status
-        values["status_changed_at"] = event.now
-    return values
-
-
 def write_outcome(kind: Kind, event: ResourceEvent, outcome: Outcome) -> bool:
     """Applies the outcome if the row is still as claimed; else gives the lease back."""
-    item = Claim(event.resource_id, event.project_id, event.status, event.status_changed_at, event.attempts,
-                 event.lease)
-    changes_status = outcome.delete_row or (outcome.status is not None and outcome.status is not event.status)
+    row, guard = event.row, Claim.of(event.row)
+    new_status = outcome.status or row.status
+    changes_status = outcome.delete_row or new_status is not row.status
+    locked_until = None if outcome.recheck_in is None else event.now + timedelta(seconds=outcome.recheck_in)
     with db.session_scope() as session:
-        if changes_status:
-            lock_project(session, event.project_id)
+        project_status = lock_project(session, event.project_id) if changes_status else None
         if outcome.delete_row:
-            written = claims.remove(session, kind.model, item)
+            written = claims.remove(session, kind.model, guard)
         else:
-            written = claims.write(session, kind.model, item, _columns(outcome, event))
+            written = claims.write(
+                session, kind.model, guard, status=new_status,
+                status_changed_at=event.now if changes_status else row.status_changed_at,
+                message=row.status_message if outcome.message is None else outcome.message[:2000],
+                locked_until=locked_until, attempts=outcome.attempts, extra=outcome.values)
         if not written:
-            claims.release(session, kind.model, item, event.now)
+            claims.release(session, kind.model, guard, event.now)
             return False
         if outcome.refresh_sandbox_env:
             request_env_refresh(session, event.project_id, event.now)
         elif changes_status:
-            refresh_project_status(session, event.project_id)
+            refresh_project_status(session, event.project_id, project_status)
     return True
 
 
 def handle(kind: Kind, action: Action, event: ResourceEvent) -> str:
     """The handler the bus runs for one claimed row; returns a short result for the report."""
     settings = get_settings()
-    loaded = _load(kind, event)
-    if loaded is None:
-        with db.session_scope() as session:
-            claims.release(session, kind.model, Claim(event.resource_id, event.project_id, event.status,
-                                                      event.status_changed_at, event.attempts, event.lease),
-                           event.now)
-        return "skipped"
-    row, project, kubeconfig, extra = loaded
     try:
-        if not kubeconfig:
+        if not event.kubeconfig:
             raise KubeconfigError("Add your kubeconfig in Settings.")
-        client = client_for_user(project.user_id, kubeconfig)
-        outcome = action(Context(event=event, row=row, project=project, client=client, settings=settings,
-                                 extra=extra))
+        client = client_for_user(event.project.user_id, event.kubeconfig)
+        outcome = action(Context(event=event, client=client, settings=settings))
     except KubeconfigError as error:
-        outcome = Outcome(message=f"Your kubeconfig cannot be used: {error}", attempts=event.attempts,
+        outcome = Outcome(message=f"Your kubeconfig cannot be used: {error}", attempts=event.row.attempts,
                           recheck_in=UNAUTHORIZED_RECHECK_SECONDS)
     except Exception as error:  # every failure becomes a status; the class decides which
         failure = classify(error)
@@ -207,6 +190,6 @@ def handle(kind: Kind, action: Action, event: ResourceEvent) -> str:
             log.exception("%s of %s failed", event.name, event.resource_id)
         else:
             log.warning("%s of %s failed: %s", event.name, event.resource_id, failure.message)
-        outcome = failure_outcome(failure, row, event, settings)
+        outcome = failure_outcome(failure, event.row, event.now, settings)
     written = write_outcome(kind, event, outcome)
     return outcome.result() if written else "superseded"

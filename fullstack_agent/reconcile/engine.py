@@ -9,10 +9,11 @@ import threading
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import col, select
 
 from fullstack_agent import db
 from fullstack_agent.config import get_settings
-from fullstack_agent.models import utcnow
+from fullstack_agent.models import Project, utcnow
 from fullstack_agent.reconcile import claims
 from fullstack_agent.reconcile.databases import DATABASES
 from fullstack_agent.reconcile.driver import Kind, handle
@@ -65,14 +66,17 @@ class Reconciler:
         try:
             with db.session_scope() as session:
                 claimed = claims.claim(session, kind.model, now=now, lease=lease, limit=batch_size)
+                if not claimed:
+                    return PassReport(kind.name, 0, batch_size, ())
+                projects = {project.id: project for project in session.exec(
+                    select(Project).where(col(Project.id).in_({row.project_id for row in claimed})))}
+                contexts = kind.load(session, claimed, projects)
         except sa.exc.SQLAlchemyError as error:  # the database is away: the next tick tries again
             log.warning("%s claim failed: %s", kind.name, type(error).__name__)
             return PassReport(kind.name, 0, batch_size, ())
-        events = [ResourceEvent(name=kind.event_name(item.status), resource_id=item.resource_id,
-                                project_id=item.project_id, status=item.status,
-                                status_changed_at=item.status_changed_at, attempts=item.attempts,
-                                lease=item.lease, now=now)
-                  for item in claimed]
+        events = [ResourceEvent(name=kind.event_name(row.status), row=row, project=projects[row.project_id],
+                                kubeconfig=contexts[row.id][0], extra=contexts[row.id][1], now=now)
+                  for row in claimed]
         handled = tuple(self.bus.dispatch(events, settings.RECONCILE_HANDLER_THREADS))
         if handled:
             log.debug("%s pass: %d handled", kind.name, len(handled))

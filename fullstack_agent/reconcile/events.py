@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 from fullstack_agent.models import ResourceStatus
 
@@ -24,21 +25,27 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class ResourceEvent:
-    """One claimed row and what to do with it. The claim's status, status change time and
-    lease are the compare-and-set guard of every write the handler makes."""
+    """One claimed row and everything its handler needs, loaded with the claim (handlers
+    read nothing more from the database before they talk to Kubernetes)."""
 
     name: str  # "<kind>.<action>", e.g. "sandbox.create"
-    resource_id: str
-    project_id: str
-    status: ResourceStatus
-    status_changed_at: datetime
-    attempts: int
-    lease: datetime
+    row: Any  # the claimed Sandbox or Database, detached; its status and lease guard every write
+    project: Any  # the row's Project, detached
+    kubeconfig: str  # the owner's kubeconfig text ("" when there is none)
+    extra: Any  # kind-specific context (a sandbox's environment)
     now: datetime
 
     @property
-    def kind(self) -> str:
-        return self.name.split(".", 1)[0]
+    def resource_id(self) -> str:
+        return self.row.id
+
+    @property
+    def project_id(self) -> str:
+        return self.row.project_id
+
+    @property
+    def status(self) -> ResourceStatus:
+        return self.row.status
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,18 +10,24 @@ from fullstack_agent.config import Settings
 from fullstack_agent.k8s.sandbox import DesiredSandbox, SandboxManager, observe
 from fullstack_agent.models import Project, ResourceStatus, Sandbox
 from fullstack_agent.reconcile.driver import Context, Kind, Outcome
-from fullstack_agent.services.sandbox_env import SandboxEnvironment, build_sandbox_environment
+from fullstack_agent.services.sandbox_env import SandboxEnvironment, build_sandbox_environments
 
 
-def _load(session: Session, row: Sandbox, project: Project) -> tuple[str, SandboxEnvironment]:
-    environment = build_sandbox_environment(session, project)
-    return environment.kubeconfig, environment
+# A ready sandbox waits this long for its starting database, so that it starts once with
+# DATABASE_URL instead of restarting under the user; a slower database reaches it later
+# (the sandbox then goes UPDATING).
+DATABASE_WAIT_SECONDS = 120
+
+
+def _load(session: Session, rows: list[Sandbox], projects: dict[str, Project]) -> dict[str, tuple[str, Any]]:
+    environments = build_sandbox_environments(session, list(projects.values()))
+    return {row.id: (environments[row.project_id].kubeconfig, environments[row.project_id]) for row in rows}
 
 
 def _desired(context: Context) -> DesiredSandbox:
     environment: SandboxEnvironment = context.extra
     return DesiredSandbox(project_slug=context.project.slug, env=environment.variables,
-                          kubeconfig=environment.kubeconfig)
+                          kubeconfig=environment.kubeconfig, system_prompt=environment.system_prompt)
 
 
 def _manager(context: Context) -> SandboxManager:
@@ -45,10 +51,12 @@ def _run(context: Context, *, recreate_missing: bool) -> Outcome:
     if manager.converge(sandbox, statefulset, replicas=1, desired=_desired(context)):
         return context.waiting("applying the sandbox's configuration", lambda: manager.latest_event(sandbox))
     observation = observe(statefulset)
-    if observation.status is ResourceStatus.RUNNING:
-        manager.ensure_companions(sandbox, context.project.slug)
-        return context.settled(ResourceStatus.RUNNING, "Running")
-    return context.waiting(observation.detail, lambda: manager.latest_event(sandbox))
+    if observation.status is not ResourceStatus.RUNNING:
+        return context.waiting(observation.detail, lambda: manager.latest_event(sandbox))
+    if context.extra.database_pending and context.elapsed() < DATABASE_WAIT_SECONDS:
+        return context.waiting("the sandbox is ready; waiting for its database", lambda: "")
+    manager.ensure_companions(sandbox, context.project.slug)
+    return context.settled(ResourceStatus.RUNNING, "Running")
 
 
 def start(context: Context) -> Outcome:

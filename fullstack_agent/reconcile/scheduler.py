@@ -7,6 +7,8 @@ the worker process needs no event loop at all.
 
 Each kind is one job (`max_instances=1`, `coalesce=True`). A pass that claimed a full batch
 is followed by the next one at once; the interval is the idle rhythm, not a throughput cap.
+The slower key-health job (`services/key_health.py`, every KEY_HEALTH_INTERVAL_SECONDS, first
+run one interval after start) shares the scheduler, so a process has exactly one.
 
 Several web workers each start a scheduler; on PostgreSQL only the holder of a
 session-level advisory lock runs passes (the others stay idle and retry now and then), so
@@ -33,6 +35,7 @@ from fullstack_agent.config import get_settings
 from fullstack_agent.models import utcnow
 from fullstack_agent.reconcile.engine import KINDS, Reconciler, get_reconciler
 from fullstack_agent.reconcile.driver import Kind
+from fullstack_agent.services.key_health import run_key_health
 
 log = logging.getLogger(__name__)
 
@@ -126,26 +129,37 @@ class ReconcilerScheduler:
         self._leader = LeaderLock(db.get_engine()) if leader_election else None
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(len(KINDS))},
+            executors={"default": ThreadPoolExecutor(len(KINDS) + 1)},  # + the key-health job
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone="UTC",
         )
 
+    def _leading(self) -> bool:
+        return not self._stopping.is_set() and (self._leader is None or self._leader.held())
+
     def _tick(self, kind: Kind) -> None:
-        if self._stopping.is_set() or (self._leader is not None and not self._leader.held()):
+        if not self._leading():
             return
         for _ in range(MAX_BACK_TO_BACK_PASSES):
             report = self._reconciler.run_pass(kind)
             if not report.full or self._stopping.is_set():
                 return
 
+    def _check_keys(self) -> None:
+        if self._leading():
+            run_key_health()
+
     def start(self) -> None:
-        interval = get_settings().RECONCILE_INTERVAL_SECONDS
+        settings = get_settings()
+        interval = settings.RECONCILE_INTERVAL_SECONDS
         for kind in KINDS:
             self._scheduler.add_job(self._tick, "interval", args=[kind], seconds=interval, id=f"{kind.name}-pass",
                                     next_run_time=utcnow())
+        self._scheduler.add_job(self._check_keys, "interval", seconds=settings.KEY_HEALTH_INTERVAL_SECONDS,
+                                id="key-health")
         self._scheduler.start()
-        log.info("reconciler started (every %s s)", interval)
+        log.info("reconciler started (every %s s; key health every %s s)", interval,
+                 settings.KEY_HEALTH_INTERVAL_SECONDS)
 
     def shutdown(self) -> None:
         """Stops scheduling, lets a running pass finish, and gives up leadership."""

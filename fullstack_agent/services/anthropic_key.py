@@ -20,6 +20,7 @@ from fullstack_agent.config import get_settings
 from fullstack_agent.models import AuditEvent, AuthProvider, ConfigSource, UserConfig, UserIdentity, utcnow
 from fullstack_agent.services import aiproxy, audit, user_config
 from fullstack_agent.services.aiproxy import KeyhubResult
+from fullstack_agent.services.sandbox_env import request_sandbox_updates_for_user
 
 PROVISION_ACTION = "aiproxy.provision"
 KEY_WRITTEN_ACTION = "config.key_written"
@@ -78,6 +79,18 @@ def apply_result(session: Session, user_id: str, result: KeyhubResult,
     return ProvisioningOutcome(ok=result.ok, token_name=result.token_name, reason=result.reason, at=now)
 
 
+def _apply_for_existing_user(session: Session, user_id: str, result: KeyhubResult,
+                             loaded: Mapping[str, UserConfig]) -> ProvisioningOutcome:
+    """`apply_result` for a user who may have sandboxes: running ones get a changed key or
+    base URL (SPEC §5.3)."""
+    before = tuple(loaded[key].plain_value if key in loaded else None
+                   for key in (user_config.ANTHROPIC_API_KEY, user_config.ANTHROPIC_API))
+    outcome = apply_result(session, user_id, result, loaded)
+    if outcome.ok and before != (result.key, get_settings().ANTHROPIC_BASE_URL):
+        request_sandbox_updates_for_user(session, user_id)
+    return outcome
+
+
 def provision(user_id: str, sealos_user_id: str, kubeconfig: str) -> ProvisioningOutcome | None:
     """Calls Aiproxy for a user whose rows showed `needs_key`, and stores the answer.
 
@@ -89,7 +102,13 @@ def provision(user_id: str, sealos_user_id: str, kubeconfig: str) -> Provisionin
         loaded = user_config.get_values(session, user_id, ANTHROPIC_KEYS)
         if not needs_key(loaded):
             return None
-        return apply_result(session, user_id, result, loaded)
+        return _apply_for_existing_user(session, user_id, result, loaded)
+
+
+def sealos_identity(session: Session, user_id: str) -> UserIdentity | None:
+    """The user's Sealos identity: only such users can get a key from Aiproxy."""
+    return session.exec(select(UserIdentity).where(
+        UserIdentity.user_id == user_id, UserIdentity.provider == AuthProvider.SEALOS)).first()
 
 
 def reprovision(user_id: str, *, replace_manual_key: bool = False) -> ProvisioningOutcome:
@@ -98,8 +117,7 @@ def reprovision(user_id: str, *, replace_manual_key: bool = False) -> Provisioni
     A manual key is replaced only with `replace_manual_key` (the user asked for it).
     """
     with db.session_scope() as session:
-        identity = session.exec(select(UserIdentity).where(
-            UserIdentity.user_id == user_id, UserIdentity.provider == AuthProvider.SEALOS)).first()
+        identity = sealos_identity(session, user_id)
         kubeconfig = user_config.get_value(session, user_id, user_config.KUBECONFIG)
         loaded = user_config.get_values(session, user_id, ANTHROPIC_KEYS)
     if identity is None or not kubeconfig:
@@ -111,7 +129,8 @@ def reprovision(user_id: str, *, replace_manual_key: bool = False) -> Provisioni
                                    at=utcnow(), reason="You use your own key; it was left unchanged.")
     result = aiproxy.request_key(identity.provider_user_id, kubeconfig)
     with db.session_scope() as session:
-        return apply_result(session, user_id, result, user_config.get_values(session, user_id, ANTHROPIC_KEYS))
+        return _apply_for_existing_user(session, user_id, result,
+                                        user_config.get_values(session, user_id, ANTHROPIC_KEYS))
 
 
 def last_outcome(session: Session, user_id: str) -> ProvisioningOutcome | None:

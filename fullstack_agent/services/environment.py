@@ -50,7 +50,7 @@ def normalize_key(key: str) -> str:
 
 
 def _locked_owned(session: Session, user_id: str, project_id: str) -> None:
-    if not lock_project(session, project_id, user_id):
+    if lock_project(session, project_id, user_id) is None:
         raise ProjectNotFound()
 
 

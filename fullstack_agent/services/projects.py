@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import secrets
 import unicodedata
 from collections.abc import Iterable
@@ -294,35 +295,51 @@ def create_project(session: Session, user_id: str, name: str, description: str =
 
 # ---------------------------------------------------------------- locking and status
 
-def lock_project(session: Session, project_id: str, user_id: str | None = None) -> bool:
-    """Locks the project row for the rest of the transaction; False when it does not exist
-    (or is not the user's). Must be the transaction's first statement on SQLite, where the
-    lock is the database's write lock taken by a no-op update."""
-    conditions = [Project.id == project_id]
-    if user_id is not None:
-        conditions.append(Project.user_id == user_id)
-    if session.get_bind().dialect.name == "postgresql":
-        locked = session.execute(sa.select(Project.id).where(*conditions).with_for_update()).first()
-        return locked is not None
-    result = session.execute(sa.update(Project).where(*conditions)
-                             .values(id=Project.id, updated_at=Project.updated_at)
-                             .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+_PROJECTS = Project.__table__  # Core statements: the ORM's bulk-update machinery is not needed here
 
 
-def refresh_project_status(session: Session, project_id: str) -> ProjectStatus:
+@functools.cache
+def _lock_statement(dialect: str, by_owner: bool) -> sa.Select | sa.Update:
+    # Bind names must differ from column names in an UPDATE.
+    conditions = [_PROJECTS.c.id == sa.bindparam("lock_project_id")]
+    if by_owner:
+        conditions.append(_PROJECTS.c.user_id == sa.bindparam("lock_user_id"))
+    if dialect == "postgresql":
+        return sa.select(_PROJECTS.c.status).where(*conditions).with_for_update()
+    # SQLite has no row locks: a no-op update takes the database's write lock.
+    return (sa.update(_PROJECTS).where(*conditions)
+            .values(id=_PROJECTS.c.id, updated_at=_PROJECTS.c.updated_at).returning(_PROJECTS.c.status))
+
+
+def lock_project(session: Session, project_id: str, user_id: str | None = None) -> ProjectStatus | None:
+    """Locks the project row for the rest of the transaction and returns its status; None when
+    it does not exist (or is not the user's). Must be the transaction's first statement on
+    SQLite, where the lock is the database's write lock."""
+    params = {"lock_project_id": project_id, "lock_user_id": user_id}
+    statement = _lock_statement(session.get_bind().dialect.name, user_id is not None)
+    status = session.execute(statement, params).scalar()
+    return None if status is None else ProjectStatus(status)
+
+
+_RESOURCE_STATUSES = (
+    sa.select(Sandbox.__table__.c.status).where(Sandbox.__table__.c.project_id == sa.bindparam("of_project"))
+    .union_all(sa.select(Database.__table__.c.status)
+               .where(Database.__table__.c.project_id == sa.bindparam("of_project"))))
+_DELETE_PROJECT = sa.delete(_PROJECTS).where(_PROJECTS.c.id == sa.bindparam("of_project"))
+_SET_PROJECT_STATUS = (sa.update(_PROJECTS).where(_PROJECTS.c.id == sa.bindparam("of_project"))
+                       .values(status=sa.bindparam("new_status")))
+
+
+def refresh_project_status(session: Session, project_id: str, current: ProjectStatus | None = None) -> ProjectStatus:
     """Recomputes and stores the project's status from its resources (call with the project
-    locked). A project without resources is deleted with its variables: TERMINATED."""
-    statuses = [row[0] for row in session.execute(
-        sa.select(Sandbox.status).where(Sandbox.project_id == project_id)
-        .union_all(sa.select(Database.status).where(Database.project_id == project_id)))]
-    status = aggregate_status(statuses)
+    locked; `current`, when known, saves writing an unchanged status). A project without
+    resources is deleted with its variables: TERMINATED."""
+    params = {"of_project": project_id}
+    status = aggregate_status(ResourceStatus(row[0]) for row in session.execute(_RESOURCE_STATUSES, params))
     if status is ProjectStatus.TERMINATED:
-        session.execute(sa.delete(Project).where(Project.id == project_id)
-                        .execution_options(synchronize_session=False))
-        return status
-    session.execute(sa.update(Project).where(Project.id == project_id, Project.status != status)
-                    .values(status=status, updated_at=utcnow()).execution_options(synchronize_session=False))
+        session.execute(_DELETE_PROJECT, params)
+    elif status is not current:
+        session.execute(_SET_PROJECT_STATUS, {**params, "new_status": status})
     return status
 
 
@@ -342,7 +359,8 @@ def move_resource(resource: ReconciledResource, status: ResourceStatus, message:
 
 
 def _act(session: Session, user_id: str, project_id: str, action: ProjectAction) -> Project:
-    if not lock_project(session, project_id, user_id):
+    current = lock_project(session, project_id, user_id)
+    if current is None:
         raise ProjectNotFound()
     project = get_owned_project(session, user_id, project_id)
     session.refresh(project)
@@ -358,7 +376,7 @@ def _act(session: Session, user_id: str, project_id: str, action: ProjectAction)
             move_resource(resource, target, message, now)
             session.add(resource)
     session.flush()
-    refresh_project_status(session, project.id)
+    refresh_project_status(session, project.id, current)
     audit.record(session, user_id, f"project.{action.value}", target=project.id, detail=f"slug {project.slug}")
     session.flush()
     session.refresh(project)

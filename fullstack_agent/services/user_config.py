@@ -14,6 +14,8 @@ ANTHROPIC_API = "ANTHROPIC_API"
 ANTHROPIC_MODEL = "ANTHROPIC_MODEL"
 ANTHROPIC_SMALL_FAST_MODEL = "ANTHROPIC_SMALL_FAST_MODEL"
 SYSTEM_PROMPT = "SYSTEM_PROMPT"
+# Not a setting the user edits: the key-health job's last outcome (services/key_health.py).
+KEY_HEALTH = "KEY_HEALTH"
 
 # key -> (category, is_secret), SPEC §3
 KNOWN_KEYS: dict[str, tuple[ConfigCategory, bool]] = {
@@ -23,6 +25,7 @@ KNOWN_KEYS: dict[str, tuple[ConfigCategory, bool]] = {
     ANTHROPIC_MODEL: (ConfigCategory.anthropic, False),
     ANTHROPIC_SMALL_FAST_MODEL: (ConfigCategory.anthropic, False),
     SYSTEM_PROMPT: (ConfigCategory.general, False),
+    KEY_HEALTH: (ConfigCategory.anthropic, False),
 }
 
 

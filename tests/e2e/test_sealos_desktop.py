@@ -21,13 +21,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def aiproxy(e2e_aiproxy):
-    e2e_aiproxy.behaviour, e2e_aiproxy.delay = "success", 0.0
-    yield e2e_aiproxy
-    e2e_aiproxy.behaviour, e2e_aiproxy.delay = "success", 0.0
-
-
-@pytest.fixture
 def desktop(app_server):
     with running_fake_desktop("localhost", app_server.url) as server:
         yield server

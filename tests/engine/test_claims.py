@@ -51,9 +51,9 @@ def test_claims_take_due_rows_oldest_first_and_set_the_lease(database):
         leases = dict(session.execute(sa.select(Sandbox.id, Sandbox.locked_until)).all())
 
     # Never looked at (no lease) first, then the longest overdue.
-    assert [c.resource_id for c in first] == [ids[0], ids[7], ids[8]]
-    assert sorted(c.resource_id for c in second) == sorted([ids[1], ids[3]])
-    assert all(leases[c.resource_id] == lease for c in first + second)
+    assert [row.id for row in first] == [ids[0], ids[7], ids[8]]
+    assert sorted(row.id for row in second) == sorted([ids[1], ids[3]])
+    assert all(leases[row.id] == lease for row in first + second)
     assert leases[ids[2]] == now + timedelta(1) and leases[ids[5]] is None
 
 
@@ -71,11 +71,12 @@ def test_writes_are_compare_and_set(database):
     (resource_id,) = _insert([(R.CREATING, None)])
     lease = now + timedelta(seconds=30)
     with db.session_scope() as session:
-        (item,) = claims.claim(session, Sandbox, now=now, lease=lease, limit=1)
+        item = claims.Claim.of(*claims.claim(session, Sandbox, now=now, lease=lease, limit=1))
     with db.session_scope() as session:  # the user deletes meanwhile
         session.execute(sa.update(Sandbox).values(status=R.TERMINATING, status_changed_at=utcnow()))
     with db.session_scope() as session:
-        assert claims.write(session, Sandbox, item, {"status": R.STARTING}) is False
+        assert claims.write(session, Sandbox, item, status=R.STARTING, status_changed_at=now, message="",
+                            locked_until=None, attempts=0) is False
         assert claims.remove(session, Sandbox, item) is False
         claims.release(session, Sandbox, item, now)
     with db.session_scope() as session:
@@ -83,10 +84,13 @@ def test_writes_are_compare_and_set(database):
     assert row.status is R.TERMINATING and row.locked_until == now
 
     with db.session_scope() as session:  # a claim that expired and was taken again is no longer ours
-        (mine,) = claims.claim(session, Sandbox, now=now, lease=lease, limit=1)
-        (theirs,) = claims.claim(session, Sandbox, now=lease, lease=lease + timedelta(seconds=30), limit=1)
-        assert claims.write(session, Sandbox, mine, {"status_message": "late"}) is False
-        assert claims.write(session, Sandbox, theirs, {"status_message": "current"}) is True
+        mine = claims.Claim.of(*claims.claim(session, Sandbox, now=now, lease=lease, limit=1))
+        theirs = claims.Claim.of(*claims.claim(session, Sandbox, now=lease, lease=lease + timedelta(seconds=30),
+                                               limit=1))
+        unchanged = dict(status=R.TERMINATING, status_changed_at=theirs.status_changed_at, locked_until=None,
+                         attempts=0)
+        assert claims.write(session, Sandbox, mine, message="late", **unchanged) is False
+        assert claims.write(session, Sandbox, theirs, message="current", **unchanged) is True
 
 
 @pytest.mark.postgres
@@ -99,7 +103,7 @@ def test_concurrent_claims_skip_locked_rows(database):
         taken = claims.claim(first, Sandbox, now=now, lease=now + timedelta(seconds=30), limit=4)  # not committed
         other = claims.claim(second, Sandbox, now=now, lease=now + timedelta(seconds=30), limit=4)
         assert len(taken) == 4 and len(other) == 2
-        assert not {c.resource_id for c in taken} & {c.resource_id for c in other}
+        assert not {row.id for row in taken} & {row.id for row in other}
         first.commit()
         second.commit()
     with count_statements() as statements, db.session_scope() as session:

@@ -12,7 +12,6 @@ from fullstack_agent import db
 from fullstack_agent.k8s.errors import Failure, FailureKind
 from fullstack_agent.models import ConfigSource, ResourceStatus, Sandbox
 from fullstack_agent.reconcile.driver import BACKOFF_CAP_SECONDS, failure_outcome
-from fullstack_agent.reconcile.events import ResourceEvent
 from fullstack_agent.services import projects, user_config
 from tests.engine.conftest import (
     NAMESPACE,
@@ -235,14 +234,12 @@ def test_a_delete_during_a_slow_create_is_not_overwritten(database, engine_setti
 
 def test_backoff_doubles_up_to_five_minutes(settings_env):
     settings = settings_env(SANDBOX_START_TIMEOUT_SECONDS="600")
-    row = Sandbox(project_id="p", name="n", k8s_namespace="ns", sandbox_name="s", runtime_image="i",
-                  status=ResourceStatus.RUNNING)
     delays = []
     for attempts in range(12):
-        event = ResourceEvent(name="sandbox.check", resource_id="r", project_id="p", status=ResourceStatus.RUNNING,
-                              status_changed_at=row.status_changed_at, attempts=attempts, lease=row.status_changed_at,
-                              now=row.status_changed_at)
-        outcome = failure_outcome(Failure(FailureKind.TRANSIENT, "Kubernetes API unreachable"), row, event, settings)
+        row = Sandbox(project_id="p", name="n", k8s_namespace="ns", sandbox_name="s", runtime_image="i",
+                      status=ResourceStatus.RUNNING, attempts=attempts)
+        outcome = failure_outcome(Failure(FailureKind.TRANSIENT, "Kubernetes API unreachable"), row,
+                                  row.status_changed_at, settings)
         assert outcome.status is None and outcome.attempts == attempts + 1
         delays.append(outcome.recheck_in)
     assert delays[:4] == [2, 4, 8, 16]

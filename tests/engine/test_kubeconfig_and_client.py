@@ -11,9 +11,9 @@ from fullstack_agent.k8s import errors
 from fullstack_agent.k8s.client import ClientCache, KubeClient
 from fullstack_agent.k8s.errors import FailureKind, classify
 from fullstack_agent.k8s.kubeconfig import KubeconfigError, parse_kubeconfig, validate_kubeconfig
+from fullstack_agent.k8s.api import SERVICES, STATEFULSETS
 from fullstack_agent.k8s.objects import create, read
 from tests.engine.conftest import NAMESPACE
-from tests.support.fake_k8s import FakeKubernetes
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.usefixtures("engine_settings")
@@ -57,7 +57,7 @@ def test_validation_against_the_api(fake_k8s):
     info = validate_kubeconfig(fake_k8s.kubeconfig(NAMESPACE))
     assert info.namespace == NAMESPACE
     assert [(r.method, r.path) for r in fake_k8s.requests] == [
-        ("GET", "/version/"), ("GET", f"/api/v1/namespaces/{NAMESPACE}/pods")]
+        ("GET", "/version"), ("GET", f"/api/v1/namespaces/{NAMESPACE}/pods")]
 
 
 def test_validation_failures_name_the_problem(fake_k8s):
@@ -81,11 +81,11 @@ def test_the_client_never_retries_and_always_times_out(fake_k8s):
     assert client.timeout == 1.0
     fake_k8s.inject("GET", "/statefulsets/slow", delay=1.5)
     with pytest.raises(urllib3.exceptions.HTTPError) as raised:
-        read(client, client.apps.read_namespaced_stateful_set, "slow", NAMESPACE)
+        read(client, STATEFULSETS, NAMESPACE, "slow")
     assert errors.transport_reason(raised.value) == "timed out"
     fake_k8s.inject("GET", "/statefulsets/dropped", drop=True)
     with pytest.raises(urllib3.exceptions.HTTPError):
-        read(client, client.apps.read_namespaced_stateful_set, "dropped", NAMESPACE)
+        read(client, STATEFULSETS, NAMESPACE, "dropped")
     assert len([r for r in fake_k8s.requests if r.path.endswith("/dropped")]) == 1  # not retried
 
 
@@ -96,7 +96,7 @@ def test_errors_are_classified_by_what_trying_again_can_do(fake_k8s):
     def failure(**fault) -> errors.Failure:
         fake_k8s.inject("POST", "/services$", **fault)
         with pytest.raises(Exception) as raised:
-            create(client, client.core.create_namespaced_service, NAMESPACE, body)
+            create(client, SERVICES, NAMESPACE, body)
         return classify(raised.value)
 
     assert failure(status=500).kind is FailureKind.TRANSIENT
@@ -108,11 +108,11 @@ def test_errors_are_classified_by_what_trying_again_can_do(fake_k8s):
     assert failure(drop=True).message == "Kubernetes API unreachable (connection dropped)"
     assert failure(raw_body=b"[1, 2]").message == "Kubernetes sent a malformed answer (the body is not a JSON object)"
     # A real 409 AlreadyExists is success for a create; a 409 Conflict is not.
-    assert create(client, client.core.create_namespaced_service, NAMESPACE, body) is True
-    assert create(client, client.core.create_namespaced_service, NAMESPACE, body) is False
+    assert create(client, SERVICES, NAMESPACE, body) is True
+    assert create(client, SERVICES, NAMESPACE, body) is False
     fake_k8s.inject("POST", "/services$", status=409, reason="Conflict")
     with pytest.raises(Exception) as raised:
-        create(client, client.core.create_namespaced_service, NAMESPACE, body)
+        create(client, SERVICES, NAMESPACE, body)
     assert errors.api_reason(raised.value) == "Conflict"
 
 
@@ -132,55 +132,3 @@ def test_the_client_cache_is_bounded_expires_and_follows_new_kubeconfigs(fake_k8
     assert len(cache) == 1  # idle entries expired
     with pytest.raises(KubeconfigError):
         cache.get("u5", "not: [valid")
-
-
-def test_fake_server_answers_like_an_api_server():
-    with FakeKubernetes(namespaces=[NAMESPACE]) as fake:
-        client = KubeClient(fake.kubeconfig(NAMESPACE))
-        statefulset = {"metadata": {"name": "web", "labels": {"tier": "front"}},
-                       "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                                "template": {"metadata": {"labels": {"app": "web"}},
-                                             "spec": {"containers": [{"name": "web", "image": "i"}]}},
-                                "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {}}]}}
-        created = client.call(client.apps.create_namespaced_stateful_set, NAMESPACE, statefulset)
-        assert created["metadata"]["generation"] == 1 and created["metadata"]["resourceVersion"]
-        assert fake.get("persistentvolumeclaims", NAMESPACE, "data-web-0") is not None
-
-        bad = {**statefulset, "metadata": {"name": "Bad_Name"}}
-        with pytest.raises(Exception) as raised:
-            client.call(client.apps.create_namespaced_stateful_set, NAMESPACE, bad)
-        assert errors.http_status(raised.value) == 422
-        mismatched = {"metadata": {"name": "web2"}, "spec": {**statefulset["spec"], "selector": {
-            "matchLabels": {"app": "other"}}}}
-        with pytest.raises(Exception) as raised:
-            client.call(client.apps.create_namespaced_stateful_set, NAMESPACE, mismatched)
-        assert "selector" in errors.api_message(raised.value)
-
-        stale = {**created, "metadata": {**created["metadata"], "resourceVersion": "1"}}
-        with pytest.raises(Exception) as raised:
-            client.call(client.apps.replace_namespaced_stateful_set, "web", NAMESPACE, stale)
-        assert (errors.http_status(raised.value), errors.api_reason(raised.value)) == (409, "Conflict")
-
-        patched = client.call(client.apps.patch_namespaced_stateful_set, "web", NAMESPACE,
-                              [{"op": "replace", "path": "/spec/replicas", "value": 0}],
-                              _content_type="application/json-patch+json")
-        assert patched["spec"]["replicas"] == 0 and patched["metadata"]["generation"] == 2
-        merged = client.call(client.apps.patch_namespaced_stateful_set, "web", NAMESPACE,
-                             {"metadata": {"labels": {"tier": None, "x": "y"}}},
-                             _content_type="application/merge-patch+json")
-        assert merged["metadata"]["labels"] == {"x": "y"}
-
-        listed = client.call(client.apps.list_namespaced_stateful_set, NAMESPACE, label_selector="x=y")
-        assert [item["metadata"]["name"] for item in listed["items"]] == ["web"]
-        assert client.call(client.apps.list_namespaced_stateful_set, NAMESPACE, label_selector="x!=y")["items"] == []
-        assert client.call(client.apps.list_namespaced_stateful_set, NAMESPACE, label_selector="x in (a,y)")["items"]
-
-        status = client.call(client.apps.patch_namespaced_stateful_set_status, "web", NAMESPACE,
-                             {"status": {"readyReplicas": 7}}, _content_type="application/merge-patch+json")
-        assert status["status"]["readyReplicas"] == 7
-
-        client.call(client.apps.delete_namespaced_stateful_set, "web", NAMESPACE)
-        assert read(client, client.apps.read_namespaced_stateful_set, "web", NAMESPACE) is None
-        assert fake.get("persistentvolumeclaims", NAMESPACE, "data-web-0") is not None  # claims stay
-        statuses = [(r.method, r.status) for r in fake.requests]
-        assert statuses[0] == ("POST", 201) and ("DELETE", 200) in statuses and statuses[-1] == ("GET", 404)

@@ -13,6 +13,7 @@ from fullstack_agent.k8s import names
 from fullstack_agent.models import AuditEvent, Database, Environment, Project, ResourceStatus, Sandbox
 from fullstack_agent.services import environment, projects
 from fullstack_agent.services.sandbox_env import request_sandbox_updates_for_user
+from fullstack_agent.services.system_prompt import DEFAULT_SYSTEM_PROMPT
 from fullstack_agent.services import user_config
 from fullstack_agent.models import ConfigSource
 from tests.engine.conftest import (
@@ -89,7 +90,8 @@ def test_database_url_reaches_the_statefulset_percent_encoded(database, fake_k8s
     assert env["KUBECONFIG"] == "/home/agent/.kube/config"
     assert list(env)[-1] == "TTYD_ACCESS_TOKEN"
     init = fake_k8s.get("statefulsets", NAMESPACE, slug)["spec"]["template"]["spec"]["initContainers"][0]
-    assert init["env"] == [{"name": "SANDBOX_KUBECONFIG", "value": fake_k8s.kubeconfig(NAMESPACE)}]
+    assert init["env"] == [{"name": "SANDBOX_KUBECONFIG", "value": fake_k8s.kubeconfig(NAMESPACE)},
+                           {"name": "SANDBOX_SYSTEM_PROMPT", "value": DEFAULT_SYSTEM_PROMPT}]
     with db.session_scope() as session:
         stored = session.exec(sa.select(Database.password, Database.connection_url)).one()
         raw = session.execute(sa.text("SELECT password, connection_url FROM database")).one()
@@ -97,19 +99,19 @@ def test_database_url_reaches_the_statefulset_percent_encoded(database, fake_k8s
     assert DEFAULT_DB_PASSWORD not in raw.password and "postgresql://" not in raw.connection_url
 
 
-def test_database_ready_after_the_sandbox_still_reaches_it(database, engine_settings, clock):
+def test_a_ready_sandbox_waits_for_its_database(database, engine_settings, clock):
     with FakeKubernetes(namespaces=[NAMESPACE], kubeblocks="manual", credential_secret="account") as fake:
-        user_id = make_user(fake)
-        project_id = create_project(user_id)
+        project_id = create_project(make_user(fake))
         run_passes(clock, 4)
         slug = _slug(project_id)
-        assert statuses(project_id) == ("STARTING", "RUNNING", "STARTING")
+        assert statuses(project_id) == ("STARTING",) * 3
+        assert "waiting for its database" in project_detail(project_id).sandbox.status_message
         assert "DATABASE_URL" not in _env(fake, slug)
 
         fake.set_cluster_phase(NAMESPACE, slug, "Running")
         fake.publish_credentials(NAMESPACE, slug, empty=True)
         run_passes(clock, 2)
-        assert statuses(project_id)[2] == "STARTING"
+        assert statuses(project_id) == ("STARTING",) * 3
         assert "credentials" in project_detail(project_id).database.status_message
 
         fake.publish_credentials(NAMESPACE, slug)
@@ -118,6 +120,40 @@ def test_database_ready_after_the_sandbox_still_reaches_it(database, engine_sett
         url = urlsplit(_env(fake, slug)["DATABASE_URL"])
         assert unquote(url.password) == DEFAULT_DB_PASSWORD
         assert url.hostname == f"{slug}-postgresql.{NAMESPACE}.svc"
+        assert not [r for r in fake.requests if r.method == "PATCH" and r.plural == "statefulsets"][1:], \
+            "one environment patch, no restart after RUNNING"
+
+
+def test_a_slow_database_reaches_the_running_sandbox_without_user_action(database, engine_settings, clock):
+    with FakeKubernetes(namespaces=[NAMESPACE], kubeblocks="manual") as fake:
+        project_id = create_project(make_user(fake))
+        run_passes(clock, 3)
+        run_passes(clock, 2, step=121)  # past the sandbox's wait for its database
+        slug = _slug(project_id)
+        assert statuses(project_id) == ("STARTING", "RUNNING", "STARTING")
+        assert "DATABASE_URL" not in _env(fake, slug)
+
+        fake.set_cluster_phase(NAMESPACE, slug, "Running")
+        fake.publish_credentials(NAMESPACE, slug)
+        reconcile_once(clock.advance(5))
+        assert statuses(project_id) == ("UPDATING", "UPDATING", "RUNNING")
+        settle(clock)
+
+        assert statuses(project_id) == RUNNING
+        assert unquote(urlsplit(_env(fake, slug)["DATABASE_URL"]).password) == DEFAULT_DB_PASSWORD
+
+
+def test_new_database_credentials_reach_the_sandbox(database, fake_k8s, clock):
+    user_id = make_user(fake_k8s)
+    project_id = create_project(user_id)
+    settle(clock)
+    _act(projects.stop_project, user_id, project_id)
+    settle(clock)
+    fake_k8s.db_password = "rotated:p@ss"
+    _act(projects.start_project, user_id, project_id)
+    settle(clock)
+    assert statuses(project_id) == RUNNING
+    assert unquote(urlsplit(_env(fake_k8s, _slug(project_id))["DATABASE_URL"]).password) == "rotated:p@ss"
 
 
 def test_stop_start_and_delete(database, fake_k8s, clock):

@@ -41,7 +41,7 @@ def _database() -> Database:
 
 BUILDERS = {
     "statefulset": lambda: manifests.statefulset(_sandbox(), SLUG, {"PROJECT_NAME": "My App", "A": "1"},
-                                                 "apiVersion: v1\nkind: Config\n"),
+                                                 "apiVersion: v1\nkind: Config\n", "Be helpful.\n"),
     "service": lambda: manifests.service(_sandbox(), SLUG),
     "app_ingress": lambda: manifests.app_ingress(_sandbox(), SLUG),
     "ttyd_ingress": lambda: manifests.ttyd_ingress(_sandbox(), SLUG),

@@ -244,6 +244,8 @@ def _label_matcher(selector: str) -> Callable[[dict[str, str]], bool]:
         equality = re.match(r"^([^\s!=]+)\s*(==|=|!=)\s*([^\s!=]*)$", term)
         if equality:
             key, operator, value = equality.groups()
+            if not _LABEL_VALUE.match(value):
+                raise ApiError(400, "BadRequest", f"invalid label value: {value!r}")
             terms.append((lambda k, v: lambda labels: labels.get(k) != v)(key, value) if operator == "!="
                          else (lambda k, v: lambda labels: labels.get(k) == v)(key, value))
             continue
@@ -332,6 +334,7 @@ def _validate_object(rtype: ResourceType, obj: dict[str, Any]) -> None:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # many clients connect at once (several reconciler processes)
 
     def get_request(self):
         connection, address = super().get_request()

@@ -7,6 +7,8 @@ from typing import Any
 
 import jwt
 
+from fullstack_agent.services import sealos_auth
+
 JWT_SECRET = "test-sealos-app-token-secret-for-hs256-and-long-enough-for-hs512!"
 
 
@@ -57,3 +59,9 @@ current-context: {namespace}@sealos
 def desktop_user(user_id: str, name: str = "") -> dict[str, str]:
     return {"id": user_id, "name": name or f"User {user_id}", "avatar": "", "k8sUsername": user_id.lower(),
             "nsid": f"ns-{user_id.lower()}"}
+
+
+def sign_in_from_desktop(sealos_user_id: str) -> str:
+    """Signs a Sealos user in as the desktop would (Sealos settings on); returns our user id."""
+    return sealos_auth.sign_in(make_token(sealos_user_id), kubeconfig_for(sealos_user_id),
+                               desktop_user(sealos_user_id)).user_id
