@@ -167,7 +167,7 @@ def write_outcome(kind: Kind, event: ResourceEvent, outcome: Outcome) -> bool:
             claims.release(session, kind.model, guard, event.now)
             return False
         if outcome.refresh_sandbox_env:
-            request_env_refresh(session, event.project_id, event.now)
+            request_env_refresh(session, event.project_id, event.now, project_status)
         elif changes_status:
             refresh_project_status(session, event.project_id, project_status)
     return True

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from fullstack_agent.k8s.manifests import KUBECONFIG_PATH
@@ -28,6 +29,7 @@ from fullstack_agent.models import (
     Environment,
     EnvironmentCategory,
     Project,
+    ProjectStatus,
     ResourceStatus,
     Sandbox,
     UserConfig,
@@ -37,7 +39,6 @@ from fullstack_agent.services import user_config
 from fullstack_agent.services.projects import (
     TTYD_ACCESS_TOKEN,
     lock_project,
-    move_resource,
     refresh_project_status,
 )
 
@@ -127,35 +128,41 @@ def build_sandbox_environment(session: Session, project: Project) -> SandboxEnvi
     return build_sandbox_environments(session, [project])[project.id]
 
 
-def request_env_refresh(session: Session, project_id: str, now: datetime | None = None) -> int:
-    """Makes the project's sandbox apply its environment again (call with the project locked).
+_SANDBOXES = Sandbox.__table__
+_RUNNING = _SANDBOXES.c.status == ResourceStatus.RUNNING
+# One statement (SET expressions see the row as it was): RUNNING rows go UPDATING and become
+# claimable at once, like a user's action (see projects.move_resource); starting or updating
+# ones only get a new status_changed_at, which makes a handler applying an older environment
+# fail its compare-and-set, so the next pass applies the newest one.
+_REFRESH = (
+    sa.update(_SANDBOXES)
+    .where(_SANDBOXES.c.project_id == sa.bindparam("of_project"),
+           _SANDBOXES.c.status.in_((ResourceStatus.RUNNING, *_APPLYING)))
+    .values(status=sa.case((_RUNNING, ResourceStatus.UPDATING.value), else_=_SANDBOXES.c.status),
+            status_message=sa.case((_RUNNING, "Applying the new environment"), else_=_SANDBOXES.c.status_message),
+            locked_until=sa.case((_RUNNING, None), else_=_SANDBOXES.c.locked_until),
+            attempts=sa.case((_RUNNING, 0), else_=_SANDBOXES.c.attempts),
+            status_changed_at=sa.bindparam("now"))
+)
 
-    RUNNING → UPDATING; a sandbox that is starting or updating is told to re-read its
-    environment; stopped or failed ones get it when they start. Returns how many moved.
-    """
-    now = now or utcnow()
-    moved = 0
-    for sandbox in session.exec(select(Sandbox).where(Sandbox.project_id == project_id)
-                                .execution_options(populate_existing=True)):
-        if sandbox.status is ResourceStatus.RUNNING:
-            move_resource(sandbox, ResourceStatus.UPDATING, "Applying the new environment", now)
-            moved += 1
-        elif sandbox.status in _APPLYING:
-            sandbox.status_changed_at = now
-        else:
-            continue
-        session.add(sandbox)
-    session.flush()
-    refresh_project_status(session, project_id)
-    return moved
+
+def request_env_refresh(session: Session, project_id: str, now: datetime | None = None,
+                        project_status: ProjectStatus | None = None) -> int:
+    """Makes the project's sandbox apply its environment again (call with the project locked;
+    `project_status` is its status if known). RUNNING → UPDATING; stopped or failed
+    sandboxes get the environment when they start. Returns how many sandboxes were asked."""
+    asked = session.execute(_REFRESH, {"of_project": project_id, "now": now or utcnow()}).rowcount
+    refresh_project_status(session, project_id, project_status)
+    return asked
 
 
 def request_sandbox_updates_for_user(session: Session, user_id: str) -> int:
     """After the user's Anthropic key, base URL, models or kubeconfig changed: every sandbox
-    of the user applies its environment again. Returns how many RUNNING sandboxes moved."""
+    of the user applies its environment again. Returns how many sandboxes were asked."""
     project_ids = sorted(session.exec(select(Project.id).where(Project.user_id == user_id)))
-    moved = 0
+    asked = 0
     for project_id in project_ids:
-        if lock_project(session, project_id) is not None:
-            moved += request_env_refresh(session, project_id)
-    return moved
+        project_status = lock_project(session, project_id)
+        if project_status is not None:
+            asked += request_env_refresh(session, project_id, project_status=project_status)
+    return asked
