@@ -1,5 +1,5 @@
 import sys, time, os, tempfile
-sys.argv=["b","--projects","600","--idle-rows","100"]
+sys.argv=["b","--projects","1000","--idle-rows","100","--database-url",open("/tmp/pgurl4").read().strip()]
 import bench.bench_reconciler as b
 args=b._parse()
 from pathlib import Path
