@@ -12,7 +12,7 @@ import re
 
 from sqlmodel import Session, col, select
 
-from fullstack_agent.models import Environment, EnvironmentCategory, ProjectStatus
+from fullstack_agent.models import Environment, EnvironmentCategory
 from fullstack_agent.services import audit
 from fullstack_agent.services.projects import (
     TTYD_ACCESS_TOKEN,
@@ -49,11 +49,9 @@ def normalize_key(key: str) -> str:
     return trimmed
 
 
-def _locked_owned(session: Session, user_id: str, project_id: str) -> ProjectStatus:
-    status = lock_project(session, project_id, user_id)
-    if status is None:
+def _locked_owned(session: Session, user_id: str, project_id: str) -> None:
+    if lock_project(session, project_id, user_id) is None:
         raise ProjectNotFound()
-    return status
 
 
 def _entry(session: Session, project_id: str, key: str) -> Environment | None:
@@ -84,7 +82,7 @@ def set_variable(session: Session, user_id: str, project_id: str, key: str, valu
     category = category or (EnvironmentCategory.secret if is_secret else EnvironmentCategory.general)
     if category not in USER_CATEGORIES:
         raise VariableError(f"Variables cannot have the category {category.value}.")
-    project_status = _locked_owned(session, user_id, project_id)
+    _locked_owned(session, user_id, project_id)
     entry = _entry(session, project_id, normalized)
     if entry is None:
         entry = Environment(project_id=project_id, key=normalized, value="")
@@ -92,7 +90,7 @@ def set_variable(session: Session, user_id: str, project_id: str, key: str, valu
     entry.plain_value = value
     session.add(entry)
     session.flush()
-    request_env_refresh(session, project_id, project_status=project_status)
+    request_env_refresh(session, project_id)
     audit.record(session, user_id, "project.variable.set", target=project_id,
                  detail=f"{normalized} ({'secret' if is_secret else category.value})")
     return entry
@@ -102,12 +100,12 @@ def delete_variable(session: Session, user_id: str, project_id: str, key: str) -
     """Removes a variable (the sandbox drops it when it applies its environment).
     Returns False when there was no such variable."""
     normalized = normalize_key(key)
-    project_status = _locked_owned(session, user_id, project_id)
+    _locked_owned(session, user_id, project_id)
     entry = _entry(session, project_id, normalized)
     if entry is None:
         return False
     session.delete(entry)
     session.flush()
-    request_env_refresh(session, project_id, project_status=project_status)
+    request_env_refresh(session, project_id)
     audit.record(session, user_id, "project.variable.delete", target=project_id, detail=normalized)
     return True

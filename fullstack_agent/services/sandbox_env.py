@@ -29,7 +29,6 @@ from fullstack_agent.models import (
     Environment,
     EnvironmentCategory,
     Project,
-    ProjectStatus,
     ResourceStatus,
     Sandbox,
     UserConfig,
@@ -38,6 +37,7 @@ from fullstack_agent.models import (
 from fullstack_agent.services import user_config
 from fullstack_agent.services.projects import (
     TTYD_ACCESS_TOKEN,
+    ResourceChanges,
     lock_project,
     refresh_project_status,
 )
@@ -143,16 +143,23 @@ _REFRESH = (
             locked_until=sa.case((_RUNNING, None), else_=_SANDBOXES.c.locked_until),
             attempts=sa.case((_RUNNING, 0), else_=_SANDBOXES.c.attempts),
             status_changed_at=sa.bindparam("now"))
+    .returning(_SANDBOXES.c.id, _SANDBOXES.c.status)
 )
 
 
-def request_env_refresh(session: Session, project_id: str, now: datetime | None = None,
-                        project_status: ProjectStatus | None = None) -> int:
-    """Makes the project's sandbox apply its environment again (call with the project locked;
-    `project_status` is its status if known). RUNNING → UPDATING; stopped or failed
-    sandboxes get the environment when they start. Returns how many sandboxes were asked."""
-    asked = session.execute(_REFRESH, {"of_project": project_id, "now": now or utcnow()}).rowcount
-    refresh_project_status(session, project_id, project_status)
+def refresh_sandboxes(session: Session, project_id: str, now: datetime) -> ResourceChanges:
+    """Makes the project's sandbox apply its environment again: RUNNING → UPDATING; stopped or
+    failed sandboxes get the environment when they start. Returns what changed (for
+    `projects.change_resources`)."""
+    rows = session.execute(_REFRESH, {"of_project": project_id, "now": now}).all()
+    return {row.id: ResourceStatus(row.status) for row in rows}
+
+
+def request_env_refresh(session: Session, project_id: str) -> int:
+    """`refresh_sandboxes` for a project the caller has locked, then its status; returns how
+    many sandboxes were asked."""
+    asked = len(refresh_sandboxes(session, project_id, utcnow()))
+    refresh_project_status(session, project_id)
     return asked
 
 
@@ -162,7 +169,6 @@ def request_sandbox_updates_for_user(session: Session, user_id: str) -> int:
     project_ids = sorted(session.exec(select(Project.id).where(Project.user_id == user_id)))
     asked = 0
     for project_id in project_ids:
-        project_status = lock_project(session, project_id)
-        if project_status is not None:
-            asked += request_env_refresh(session, project_id, project_status=project_status)
+        if lock_project(session, project_id) is not None:
+            asked += request_env_refresh(session, project_id)
     return asked
