@@ -36,8 +36,8 @@ def start(context: Context) -> Outcome:
     manager, database = _manager(context), context.row
     cluster = manager.read(database)
     if cluster is None:
-        manager.create(database, context.project.slug, context.settings.DATABASE_STORAGE_CLASS)
-        return context.waiting("re-created the missing database", lambda: "")
+        recreated = manager.create(database, context.project.slug, context.settings.DATABASE_STORAGE_CLASS)
+        return context.waiting(f"re-created the missing {', '.join(recreated) or 'objects'}", lambda: "")
     if manager.scale(database, cluster, 1):
         return context.waiting("starting the database", lambda: manager.latest_event(database))
     running = str((cluster.get("status") or {}).get("phase") or "") == "Running"

@@ -72,9 +72,6 @@ class EventBus:
         with self._lock:
             self._handlers[name].append(handler)
 
-    def names(self) -> set[str]:
-        return set(self._handlers)
-
     def _run(self, handler: Handler, event: ResourceEvent) -> HandledEvent:
         started = time.time()
         try:

@@ -45,8 +45,8 @@ def _run(context: Context, *, recreate_missing: bool) -> Outcome:
     statefulset = manager.read(sandbox)
     if statefulset is None:
         if recreate_missing:
-            manager.create(sandbox, _desired(context))
-            return context.waiting("re-created the missing sandbox", lambda: "")
+            recreated = manager.create(sandbox, _desired(context))
+            return context.waiting(f"re-created the missing {', '.join(recreated) or 'objects'}", lambda: "")
         return context.drift_checked("sandbox", exists=False)
     if manager.converge(sandbox, statefulset, replicas=1, desired=_desired(context)):
         return context.waiting("applying the sandbox's configuration", lambda: manager.latest_event(sandbox))
@@ -55,8 +55,9 @@ def _run(context: Context, *, recreate_missing: bool) -> Outcome:
         return context.waiting(observation.detail, lambda: manager.latest_event(sandbox))
     if context.extra.database_pending and context.elapsed() < DATABASE_WAIT_SECONDS:
         return context.waiting("the sandbox is ready; waiting for its database", lambda: "")
-    manager.ensure_companions(sandbox, context.project.slug)
-    return context.settled(ResourceStatus.RUNNING, "Running")
+    repaired = manager.ensure_companions(sandbox, context.project.slug)
+    return context.settled(ResourceStatus.RUNNING,
+                           f"Running (re-created the missing {', '.join(repaired)})" if repaired else "Running")
 
 
 def start(context: Context) -> Outcome:

@@ -42,6 +42,18 @@ LEADER_LOCK_ID = 0x46A_0002
 MAX_BACK_TO_BACK_PASSES = 50
 
 
+class _WithoutBusySkips(logging.Filter):
+    """A tick that finds the previous one still working is what max_instances=1 is for under
+    load; APScheduler would warn about it every few seconds."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_scheduler_log = logging.getLogger(f"{__name__}.apscheduler")
+_scheduler_log.addFilter(_WithoutBusySkips())
+
+
 class LeaderLock:
     """Leadership among the processes sharing one PostgreSQL database.
 
@@ -126,6 +138,7 @@ class ReconcilerScheduler:
         self._leader = LeaderLock(db.get_engine()) if leader_election else None
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
+            logger=_scheduler_log,
             executors={"default": ThreadPoolExecutor(len(KINDS))},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone="UTC",

@@ -234,18 +234,26 @@ def test_start_recreates_whatever_is_missing(database, fake_k8s, clock):
     project_id = create_project(user_id)
     settle(clock)
     slug = _slug(project_id)
+
     _act(projects.stop_project, user_id, project_id)
     settle(clock)
     fake_k8s.remove("statefulsets", NAMESPACE, slug)
-    fake_k8s.remove("ingresses", NAMESPACE, names.ttyd_ingress_name(slug))
+    fake_k8s.remove("services", NAMESPACE, names.service_name(slug))
     fake_k8s.remove("clusters", NAMESPACE, slug)
-
     _act(projects.start_project, user_id, project_id)
     settle(clock)
-
     assert statuses(project_id) == RUNNING
-    for plural, name in (("statefulsets", slug), ("ingresses", names.ttyd_ingress_name(slug)), ("clusters", slug)):
+    for plural, name in (("statefulsets", slug), ("services", names.service_name(slug)), ("clusters", slug)):
         assert fake_k8s.get(plural, NAMESPACE, name) is not None
+
+    _act(projects.stop_project, user_id, project_id)
+    settle(clock)
+    fake_k8s.remove("ingresses", NAMESPACE, names.ttyd_ingress_name(slug))
+    _act(projects.start_project, user_id, project_id)
+    settle(clock)
+    assert statuses(project_id) == RUNNING
+    assert project_detail(project_id).sandbox.status_message == "Running (re-created the missing Ingress ttyd)"
+    assert fake_k8s.get("ingresses", NAMESPACE, names.ttyd_ingress_name(slug)) is not None
 
 
 def test_variables_reach_the_sandbox_and_removed_ones_leave(database, fake_k8s, clock):
