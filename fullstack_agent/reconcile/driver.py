@@ -90,6 +90,10 @@ class Context:
         recheck = self.settings.DRIFT_CHECK_INTERVAL_SECONDS if status is ResourceStatus.RUNNING else None
         return Outcome(status=status, message=message, recheck_in=recheck, values=values)
 
+    def removed(self, *, still_there: bool, detail: str) -> Outcome:
+        """After a delete: the row goes once the object is gone, else look again next pass."""
+        return self.waiting(detail, lambda: "") if still_there else Outcome(delete_row=True)
+
     def drift_checked(self, noun: str, *, exists: bool) -> Outcome:
         """A resource that should exist: ERROR when it vanished, else look again later."""
         if not exists:

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from fullstack_agent.config import Settings
 from fullstack_agent.k8s.sandbox import DesiredSandbox, SandboxManager, observe
 from fullstack_agent.models import Project, ResourceStatus, Sandbox
 from fullstack_agent.reconcile.driver import Context, Kind, Outcome
@@ -84,21 +83,11 @@ def stop(context: Context) -> Outcome:
 def delete(context: Context) -> Outcome:
     manager, sandbox = _manager(context), context.row
     manager.delete(sandbox)
-    if manager.read(sandbox) is None:
-        return Outcome(delete_row=True)
-    return context.waiting("Kubernetes is removing the sandbox", lambda: "")
+    return context.removed(still_there=manager.read(sandbox) is not None, detail="Kubernetes is removing the sandbox")
 
 
 def check(context: Context) -> Outcome:
     return context.drift_checked("sandbox", exists=_manager(context).read(context.row) is not None)
-
-
-def _lease(settings: Settings) -> int:
-    return settings.SANDBOX_LOCK_DURATION_SECONDS
-
-
-def _batch(settings: Settings) -> int:
-    return settings.MAX_SANDBOXES_PER_RECONCILE
 
 
 ACTIONS: dict[ResourceStatus, tuple[str, Any]] = {
@@ -110,4 +99,6 @@ ACTIONS: dict[ResourceStatus, tuple[str, Any]] = {
     ResourceStatus.RUNNING: ("check", check),
 }
 
-SANDBOXES = Kind(name="sandbox", model=Sandbox, actions=ACTIONS, load=_load, lease_seconds=_lease, batch_size=_batch)
+SANDBOXES = Kind(name="sandbox", model=Sandbox, actions=ACTIONS, load=_load,
+                 lease_seconds=lambda settings: settings.SANDBOX_LOCK_DURATION_SECONDS,
+                 batch_size=lambda settings: settings.MAX_SANDBOXES_PER_RECONCILE)

@@ -24,6 +24,7 @@ from tests.engine.conftest import (
     project_detail,
     reconcile_once,
     run_passes,
+    running_project,
     settle,
     statuses,
 )
@@ -70,11 +71,8 @@ def test_create_reaches_running_for_both_resources(database, fake_k8s, clock):
 
 
 def test_database_url_reaches_the_statefulset_percent_encoded(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
+    _, project_id, slug = running_project(fake_k8s, clock)
 
-    slug = _slug(project_id)
     env = _env(fake_k8s, slug)
     url = urlsplit(env["DATABASE_URL"])
     assert url.scheme == "postgresql"
@@ -142,9 +140,7 @@ def test_a_slow_database_reaches_the_running_sandbox_without_user_action(databas
 
 
 def test_new_database_credentials_reach_the_sandbox(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
+    user_id, project_id, _ = running_project(fake_k8s, clock)
     _act(projects.stop_project, user_id, project_id)
     settle(clock)
     fake_k8s.db_password = "rotated:p@ss"
@@ -155,10 +151,7 @@ def test_new_database_credentials_reach_the_sandbox(database, fake_k8s, clock):
 
 
 def test_stop_start_and_delete(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
-    slug = _slug(project_id)
+    user_id, project_id, slug = running_project(fake_k8s, clock)
 
     _act(projects.stop_project, user_id, project_id)
     assert statuses(project_id) == ("STOPPING",) * 3
@@ -230,10 +223,7 @@ def test_error_is_recovered_by_start(database, fake_k8s, clock):
 
 
 def test_start_recreates_whatever_is_missing(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
-    slug = _slug(project_id)
+    user_id, project_id, slug = running_project(fake_k8s, clock)
 
     _act(projects.stop_project, user_id, project_id)
     settle(clock)
@@ -257,10 +247,7 @@ def test_start_recreates_whatever_is_missing(database, fake_k8s, clock):
 
 
 def test_variables_reach_the_sandbox_and_removed_ones_leave(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
-    slug = _slug(project_id)
+    user_id, project_id, slug = running_project(fake_k8s, clock)
 
     with db.session_scope() as session:
         environment.set_variable(session, user_id, project_id, "STRIPE_KEY", "sk_live_secret", is_secret=True)
@@ -279,9 +266,7 @@ def test_variables_reach_the_sandbox_and_removed_ones_leave(database, fake_k8s, 
 
 
 def test_a_new_anthropic_key_reaches_running_sandboxes(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
+    user_id, project_id, _ = running_project(fake_k8s, clock)
 
     with db.session_scope() as session:
         user_config.set_value(session, user_id, user_config.ANTHROPIC_API_KEY, "sk-ant-new", source=ConfigSource.manual)
