@@ -5,8 +5,9 @@ work (the `kubernetes` client and SQLAlchemy are synchronous), so they belong on
 their own whatever process hosts them — the web server's event loop is never touched, and
 the worker process needs no event loop at all.
 
-Each kind is one job (`max_instances=1`, `coalesce=True`). A pass that claimed a full batch
-is followed by the next one at once; the interval is the idle rhythm, not a throughput cap.
+Each kind is one job (`max_instances=1`, `coalesce=True`). A pass that claimed a full batch,
+or moved a row to its next status (whose next step may already be due: created → start), is
+followed by the next one at once; the interval is the idle rhythm, not a throughput cap.
 
 Several web workers each start a scheduler; on PostgreSQL only the holder of a
 session-level advisory lock runs passes (the others stay idle and retry now and then), so
@@ -37,7 +38,7 @@ from fullstack_agent.reconcile.driver import Kind
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_ID = 0x46A_0002
-# Full batches are followed at once, but a scheduler tick ends after this many passes so
+# Busy passes are followed at once, but a scheduler tick ends after this many passes so
 # that shutdown and the other kind's job are never starved.
 MAX_BACK_TO_BACK_PASSES = 50
 
@@ -149,7 +150,7 @@ class ReconcilerScheduler:
             return
         for _ in range(MAX_BACK_TO_BACK_PASSES):
             report = self._reconciler.run_pass(kind)
-            if not report.full or self._stopping.is_set():
+            if not (report.full or report.progressed) or self._stopping.is_set():
                 return
 
     def start(self) -> None:
