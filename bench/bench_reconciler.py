@@ -93,11 +93,15 @@ def _kubeconfig(server_url: str) -> str:
 
 def create_projects(args: argparse.Namespace, server: FakeServerProcess) -> None:
     from fullstack_agent import db
+    from sqlmodel import select
+
     from fullstack_agent.models import ConfigSource, User
     from fullstack_agent.services import projects, user_config
 
     db.migrate()
     with db.session_scope() as session:
+        if session.exec(select(User.id)).first() is not None:
+            raise SystemExit("--database-url must name an empty scratch database (the benchmark fills and empties it)")
         user = User(name="bench")
         session.add(user)
         session.flush()
@@ -186,6 +190,8 @@ def idle_pass(args: argparse.Namespace) -> tuple[int, float]:
 
     db.reset_engine()
     db.migrate()
+    with db.session_scope() as session:  # what the run left behind goes (projects cascade with their user)
+        session.execute(sa.delete(User))
     now = utcnow()
     settled = (ResourceStatus.RUNNING, ResourceStatus.STOPPED, ResourceStatus.ERROR)
     user_id = new_id()

@@ -1,7 +1,7 @@
 """Claims and compare-and-set writes of reconciled rows (SPEC §7 "Claim", "Leases", "Writes").
 
 One statement claims a batch: rows in a transitional status, or RUNNING rows due for a drift
-check, whose `locked_until` is empty or past, oldest first; it sets `locked_until` to the
+check, whose `locked_until` is empty or past, longest due first; it sets `locked_until` to the
 lease's end and returns the rows. On PostgreSQL the inner select uses `FOR UPDATE SKIP
 LOCKED`, so processes claiming at the same moment take disjoint rows; on SQLite the single
 UPDATE … RETURNING runs under the database's write lock, which is just as exclusive.
@@ -45,12 +45,13 @@ class Claim:
 def claim(session: Session, model: type[ReconciledResource], *, now: datetime, lease: datetime,
           limit: int) -> list[ReconciledResource]:
     """Claims up to `limit` due rows of `model` until `lease`, in one statement; returns
-    them (whole rows, so handlers need not read them again), oldest first."""
+    them (whole rows, so handlers need not read them again), longest due first."""
     table = model.__table__
     due = (sa.select(table.c.id)
            .where(table.c.status.in_(CLAIMABLE_STATUSES),
                   sa.or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
-           .order_by(table.c.locked_until.asc().nulls_first(), table.c.status_changed_at.asc())
+           # Longest due first: a row never looked at is due since its status changed.
+           .order_by(sa.func.coalesce(table.c.locked_until, table.c.status_changed_at))
            .limit(limit)
            .with_for_update(skip_locked=True))
     statement = (sa.update(model)
@@ -58,8 +59,7 @@ def claim(session: Session, model: type[ReconciledResource], *, now: datetime, l
                  .values(locked_until=lease)
                  .returning(model)
                  .execution_options(synchronize_session=False))
-    rows = list(session.scalars(statement))
-    return sorted(rows, key=lambda row: row.status_changed_at)
+    return list(session.scalars(statement))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from fullstack_agent.config import Settings
 from fullstack_agent.k8s.database import DatabaseManager, observe
 from fullstack_agent.models import Database, Project, ResourceStatus
 from fullstack_agent.reconcile.driver import Context, Kind, Outcome
@@ -36,8 +35,8 @@ def start(context: Context) -> Outcome:
     manager, database = _manager(context), context.row
     cluster = manager.read(database)
     if cluster is None:
-        manager.create(database, context.project.slug, context.settings.DATABASE_STORAGE_CLASS)
-        return context.waiting("re-created the missing database", lambda: "")
+        recreated = manager.create(database, context.project.slug, context.settings.DATABASE_STORAGE_CLASS)
+        return context.waiting(f"re-created the missing {', '.join(recreated) or 'objects'}", lambda: "")
     if manager.scale(database, cluster, 1):
         return context.waiting("starting the database", lambda: manager.latest_event(database))
     running = str((cluster.get("status") or {}).get("phase") or "") == "Running"
@@ -71,21 +70,12 @@ def stop(context: Context) -> Outcome:
 def delete(context: Context) -> Outcome:
     manager, database = _manager(context), context.row
     manager.delete(database, manager.read(database))
-    if manager.read(database) is None:
-        return Outcome(delete_row=True)
-    return context.waiting("KubeBlocks is removing the database", lambda: "")
+    return context.removed(still_there=manager.read(database) is not None,
+                           detail="KubeBlocks is removing the database")
 
 
 def check(context: Context) -> Outcome:
     return context.drift_checked("database", exists=_manager(context).read(context.row) is not None)
-
-
-def _lease(settings: Settings) -> int:
-    return settings.DATABASE_LOCK_DURATION_SECONDS
-
-
-def _batch(settings: Settings) -> int:
-    return settings.MAX_DATABASES_PER_RECONCILE
 
 
 ACTIONS: dict[ResourceStatus, tuple[str, Any]] = {
@@ -97,5 +87,6 @@ ACTIONS: dict[ResourceStatus, tuple[str, Any]] = {
     ResourceStatus.RUNNING: ("check", check),
 }
 
-DATABASES = Kind(name="database", model=Database, actions=ACTIONS, load=_load, lease_seconds=_lease,
-                 batch_size=_batch)
+DATABASES = Kind(name="database", model=Database, actions=ACTIONS, load=_load,
+                 lease_seconds=lambda settings: settings.DATABASE_LOCK_DURATION_SECONDS,
+                 batch_size=lambda settings: settings.MAX_DATABASES_PER_RECONCILE)

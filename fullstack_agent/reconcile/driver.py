@@ -26,8 +26,8 @@ from fullstack_agent.models import Project, ReconciledResource, ResourceStatus
 from fullstack_agent.reconcile import claims
 from fullstack_agent.reconcile.claims import Claim
 from fullstack_agent.reconcile.events import ResourceEvent
-from fullstack_agent.services.projects import lock_project, refresh_project_status
-from fullstack_agent.services.sandbox_env import request_env_refresh
+from fullstack_agent.services.projects import ResourceChanges, change_resources
+from fullstack_agent.services.sandbox_env import refresh_sandboxes
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ UNAUTHORIZED_RECHECK_SECONDS = 30
 SLOW_START_SECONDS = 20  # after this long, waiting messages name the pod's latest event
 DEADLINE_STATUSES = frozenset({ResourceStatus.CREATING, ResourceStatus.STARTING, ResourceStatus.UPDATING})
 DRIFT_MESSAGE = "deleted outside Fullstack Agent"
+# Handler results that moved nothing forward (any other result is a status change or a deletion).
+WAITING = "waiting"
+SUPERSEDED = "superseded"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Outcome:
     def result(self) -> str:
         if self.delete_row:
             return "deleted"
-        return self.status.value if self.status else "waiting"
+        return self.status.value if self.status else WAITING
 
 
 @dataclasses.dataclass
@@ -90,6 +93,10 @@ class Context:
         recheck = self.settings.DRIFT_CHECK_INTERVAL_SECONDS if status is ResourceStatus.RUNNING else None
         return Outcome(status=status, message=message, recheck_in=recheck, values=values)
 
+    def removed(self, *, still_there: bool, detail: str) -> Outcome:
+        """After a delete: the row goes once the object is gone, else look again next pass."""
+        return self.waiting(detail, lambda: "") if still_there else Outcome(delete_row=True)
+
     def drift_checked(self, noun: str, *, exists: bool) -> Outcome:
         """A resource that should exist: ERROR when it vanished, else look again later."""
         if not exists:
@@ -109,7 +116,9 @@ class Context:
             event = latest_event()
             if event:
                 message = f"{message} ({event})"
-        return Outcome(message=message, recheck_in=self.settings.RECONCILE_INTERVAL_SECONDS)
+        # Due before the next tick: that comes one interval after the tick that started this
+        # pass, and a full interval from now would miss it and wait for the one after.
+        return Outcome(message=message, recheck_in=self.settings.RECONCILE_INTERVAL_SECONDS / 2)
 
 
 Action = Callable[[Context], Outcome]
@@ -151,26 +160,31 @@ def write_outcome(kind: Kind, event: ResourceEvent, outcome: Outcome) -> bool:
     """Applies the outcome if the row is still as claimed; else gives the lease back."""
     row, guard = event.row, Claim.of(event.row)
     new_status = outcome.status or row.status
-    changes_status = outcome.delete_row or new_status is not row.status
     locked_until = None if outcome.recheck_in is None else event.now + timedelta(seconds=outcome.recheck_in)
-    with db.session_scope() as session:
-        project_status = lock_project(session, event.project_id) if changes_status else None
+
+    def write(session: Session) -> ResourceChanges | None:
         if outcome.delete_row:
-            written = claims.remove(session, kind.model, guard)
+            return {row.id: None} if claims.remove(session, kind.model, guard) else None
+        written = claims.write(
+            session, kind.model, guard, status=new_status,
+            status_changed_at=row.status_changed_at if new_status is row.status else event.now,
+            message=row.status_message if outcome.message is None else outcome.message[:2000],
+            locked_until=locked_until, attempts=outcome.attempts, extra=outcome.values)
+        if not written:
+            return None
+        changes: ResourceChanges = {row.id: new_status}
+        if outcome.refresh_sandbox_env:
+            changes.update(refresh_sandboxes(session, event.project_id, event.now))
+        return changes
+
+    with db.session_scope() as session:
+        if outcome.delete_row or new_status is not row.status:
+            written = change_resources(session, event.project_id, lambda: write(session))
         else:
-            written = claims.write(
-                session, kind.model, guard, status=new_status,
-                status_changed_at=event.now if changes_status else row.status_changed_at,
-                message=row.status_message if outcome.message is None else outcome.message[:2000],
-                locked_until=locked_until, attempts=outcome.attempts, extra=outcome.values)
+            written = write(session) is not None
         if not written:
             claims.release(session, kind.model, guard, event.now)
-            return False
-        if outcome.refresh_sandbox_env:
-            request_env_refresh(session, event.project_id, event.now)
-        elif changes_status:
-            refresh_project_status(session, event.project_id, project_status)
-    return True
+    return written
 
 
 def handle(kind: Kind, action: Action, event: ResourceEvent) -> str:
@@ -192,4 +206,4 @@ def handle(kind: Kind, action: Action, event: ResourceEvent) -> str:
             log.warning("%s of %s failed: %s", event.name, event.resource_id, failure.message)
         outcome = failure_outcome(failure, event.row, event.now, settings)
     written = write_outcome(kind, event, outcome)
-    return outcome.result() if written else "superseded"
+    return outcome.result() if written else SUPERSEDED

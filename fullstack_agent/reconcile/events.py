@@ -61,6 +61,7 @@ class HandledEvent:
 
 
 Handler = Callable[[ResourceEvent], str]
+CRASHED = "crashed"
 
 
 class EventBus:
@@ -72,16 +73,13 @@ class EventBus:
         with self._lock:
             self._handlers[name].append(handler)
 
-    def names(self) -> set[str]:
-        return set(self._handlers)
-
     def _run(self, handler: Handler, event: ResourceEvent) -> HandledEvent:
         started = time.time()
         try:
             result = handler(event)
         except Exception:  # a handler must never take the pass down with it
             log.exception("handler of %s for %s crashed", event.name, event.resource_id)
-            result = "crashed"
+            result = CRASHED
         return HandledEvent(event.name, event.resource_id, result, started, time.time(), os.getpid())
 
     def dispatch(self, events: Sequence[ResourceEvent], max_workers: int) -> list[HandledEvent]:

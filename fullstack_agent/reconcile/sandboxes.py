@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from fullstack_agent.config import Settings
 from fullstack_agent.k8s.sandbox import DesiredSandbox, SandboxManager, observe
 from fullstack_agent.models import Project, ResourceStatus, Sandbox
 from fullstack_agent.reconcile.driver import Context, Kind, Outcome
@@ -15,7 +14,8 @@ from fullstack_agent.services.sandbox_env import SandboxEnvironment, build_sandb
 
 # A ready sandbox waits this long for its starting database, so that it starts once with
 # DATABASE_URL instead of restarting under the user; a slower database reaches it later
-# (the sandbox then goes UPDATING).
+# (the sandbox then goes UPDATING). Longer than a lease, so a parked row can be told apart
+# from one in a handler's hands (see sandbox_env).
 DATABASE_WAIT_SECONDS = 120
 
 
@@ -45,18 +45,21 @@ def _run(context: Context, *, recreate_missing: bool) -> Outcome:
     statefulset = manager.read(sandbox)
     if statefulset is None:
         if recreate_missing:
-            manager.create(sandbox, _desired(context))
-            return context.waiting("re-created the missing sandbox", lambda: "")
+            recreated = manager.create(sandbox, _desired(context))
+            return context.waiting(f"re-created the missing {', '.join(recreated) or 'objects'}", lambda: "")
         return context.drift_checked("sandbox", exists=False)
     if manager.converge(sandbox, statefulset, replicas=1, desired=_desired(context)):
         return context.waiting("applying the sandbox's configuration", lambda: manager.latest_event(sandbox))
     observation = observe(statefulset)
     if observation.status is not ResourceStatus.RUNNING:
         return context.waiting(observation.detail, lambda: manager.latest_event(sandbox))
-    if context.extra.database_pending and context.elapsed() < DATABASE_WAIT_SECONDS:
-        return context.waiting("the sandbox is ready; waiting for its database", lambda: "")
-    manager.ensure_companions(sandbox, context.project.slug)
-    return context.settled(ResourceStatus.RUNNING, "Running")
+    patience = DATABASE_WAIT_SECONDS - context.elapsed()
+    if context.extra.database_pending and patience > 0:
+        # Parked until the patience ends; the database's handler wakes it when it is ready.
+        return Outcome(message="Waiting: the sandbox is ready; waiting for its database", recheck_in=patience)
+    repaired = manager.ensure_companions(sandbox, context.project.slug)
+    return context.settled(ResourceStatus.RUNNING,
+                           f"Running (re-created the missing {', '.join(repaired)})" if repaired else "Running")
 
 
 def start(context: Context) -> Outcome:
@@ -83,21 +86,11 @@ def stop(context: Context) -> Outcome:
 def delete(context: Context) -> Outcome:
     manager, sandbox = _manager(context), context.row
     manager.delete(sandbox)
-    if manager.read(sandbox) is None:
-        return Outcome(delete_row=True)
-    return context.waiting("Kubernetes is removing the sandbox", lambda: "")
+    return context.removed(still_there=manager.read(sandbox) is not None, detail="Kubernetes is removing the sandbox")
 
 
 def check(context: Context) -> Outcome:
     return context.drift_checked("sandbox", exists=_manager(context).read(context.row) is not None)
-
-
-def _lease(settings: Settings) -> int:
-    return settings.SANDBOX_LOCK_DURATION_SECONDS
-
-
-def _batch(settings: Settings) -> int:
-    return settings.MAX_SANDBOXES_PER_RECONCILE
 
 
 ACTIONS: dict[ResourceStatus, tuple[str, Any]] = {
@@ -109,4 +102,6 @@ ACTIONS: dict[ResourceStatus, tuple[str, Any]] = {
     ResourceStatus.RUNNING: ("check", check),
 }
 
-SANDBOXES = Kind(name="sandbox", model=Sandbox, actions=ACTIONS, load=_load, lease_seconds=_lease, batch_size=_batch)
+SANDBOXES = Kind(name="sandbox", model=Sandbox, actions=ACTIONS, load=_load,
+                 lease_seconds=lambda settings: settings.SANDBOX_LOCK_DURATION_SECONDS,
+                 batch_size=lambda settings: settings.MAX_SANDBOXES_PER_RECONCILE)

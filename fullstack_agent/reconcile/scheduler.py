@@ -5,8 +5,9 @@ work (the `kubernetes` client and SQLAlchemy are synchronous), so they belong on
 their own whatever process hosts them — the web server's event loop is never touched, and
 the worker process needs no event loop at all.
 
-Each kind is one job (`max_instances=1`, `coalesce=True`). A pass that claimed a full batch
-is followed by the next one at once; the interval is the idle rhythm, not a throughput cap.
+Each kind is one job (`max_instances=1`, `coalesce=True`). A pass that claimed a full batch,
+or moved a row to its next status (whose next step may already be due: created → start), is
+followed by the next one at once; the interval is the idle rhythm, not a throughput cap.
 The slower key-health job (`services/key_health.py`, every KEY_HEALTH_INTERVAL_SECONDS, first
 run one interval after start) shares the scheduler, so a process has exactly one.
 
@@ -40,9 +41,21 @@ from fullstack_agent.services.key_health import run_key_health
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_ID = 0x46A_0002
-# Full batches are followed at once, but a scheduler tick ends after this many passes so
+# Busy passes are followed at once, but a scheduler tick ends after this many passes so
 # that shutdown and the other kind's job are never starved.
 MAX_BACK_TO_BACK_PASSES = 50
+
+
+class _WithoutBusySkips(logging.Filter):
+    """A tick that finds the previous one still working is what max_instances=1 is for under
+    load; APScheduler would warn about it every few seconds."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_scheduler_log = logging.getLogger(f"{__name__}.apscheduler")
+_scheduler_log.addFilter(_WithoutBusySkips())
 
 
 class LeaderLock:
@@ -129,6 +142,7 @@ class ReconcilerScheduler:
         self._leader = LeaderLock(db.get_engine()) if leader_election else None
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
+            logger=_scheduler_log,
             executors={"default": ThreadPoolExecutor(len(KINDS) + 1)},  # + the key-health job
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone="UTC",
@@ -142,7 +156,7 @@ class ReconcilerScheduler:
             return
         for _ in range(MAX_BACK_TO_BACK_PASSES):
             report = self._reconciler.run_pass(kind)
-            if not report.full or self._stopping.is_set():
+            if not (report.full or report.progressed) or self._stopping.is_set():
                 return
 
     def _check_keys(self) -> None:

@@ -21,7 +21,7 @@ import enum
 import functools
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -321,26 +321,77 @@ def lock_project(session: Session, project_id: str, user_id: str | None = None) 
     return None if status is None else ProjectStatus(status)
 
 
-_RESOURCE_STATUSES = (
-    sa.select(Sandbox.__table__.c.status).where(Sandbox.__table__.c.project_id == sa.bindparam("of_project"))
-    .union_all(sa.select(Database.__table__.c.status)
-               .where(Database.__table__.c.project_id == sa.bindparam("of_project"))))
+_SANDBOXES, _DATABASES = Sandbox.__table__, Database.__table__
+# The project's status and every resource's (id, status): one row per combination.
+_STATE = (
+    sa.select(_PROJECTS.c.status, _SANDBOXES.c.id.label("sandbox_id"), _SANDBOXES.c.status.label("sandbox_status"),
+              _DATABASES.c.id.label("database_id"), _DATABASES.c.status.label("database_status"))
+    .select_from(_PROJECTS.outerjoin(_SANDBOXES, _SANDBOXES.c.project_id == _PROJECTS.c.id)
+                 .outerjoin(_DATABASES, _DATABASES.c.project_id == _PROJECTS.c.id))
+    .where(_PROJECTS.c.id == sa.bindparam("of_project"))
+)
+_STATE_FOR_UPDATE = _STATE.with_for_update(of=_PROJECTS)
 _DELETE_PROJECT = sa.delete(_PROJECTS).where(_PROJECTS.c.id == sa.bindparam("of_project"))
 _SET_PROJECT_STATUS = (sa.update(_PROJECTS).where(_PROJECTS.c.id == sa.bindparam("of_project"))
                        .values(status=sa.bindparam("new_status")))
 
+# What a change of resources wrote: resource id → its new status (None: the row was deleted).
+ResourceChanges = dict[str, ResourceStatus | None]
 
-def refresh_project_status(session: Session, project_id: str, current: ProjectStatus | None = None) -> ProjectStatus:
-    """Recomputes and stores the project's status from its resources (call with the project
-    locked; `current`, when known, saves writing an unchanged status). A project without
-    resources is deleted with its variables: TERMINATED."""
-    params = {"of_project": project_id}
-    status = aggregate_status(ResourceStatus(row[0]) for row in session.execute(_RESOURCE_STATUSES, params))
+
+def _read_state(session: Session, project_id: str, *, for_update: bool) -> tuple[ProjectStatus | None,
+                                                                                 dict[str, ResourceStatus]]:
+    rows = session.execute(_STATE_FOR_UPDATE if for_update else _STATE, {"of_project": project_id}).all()
+    resources = {}
+    for row in rows:
+        for resource_id, status in ((row.sandbox_id, row.sandbox_status), (row.database_id, row.database_status)):
+            if resource_id is not None:
+                resources[resource_id] = ResourceStatus(status)
+    return (ProjectStatus(rows[0].status) if rows else None), resources
+
+
+def _store_status(session: Session, project_id: str, current: ProjectStatus | None,
+                  resources: Iterable[ResourceStatus]) -> ProjectStatus:
+    status = aggregate_status(resources)
     if status is ProjectStatus.TERMINATED:
-        session.execute(_DELETE_PROJECT, params)
+        session.execute(_DELETE_PROJECT, {"of_project": project_id})
     elif status is not current:
-        session.execute(_SET_PROJECT_STATUS, {**params, "new_status": status})
+        session.execute(_SET_PROJECT_STATUS, {"of_project": project_id, "new_status": status})
     return status
+
+
+def refresh_project_status(session: Session, project_id: str) -> ProjectStatus:
+    """Recomputes and stores the project's status from its resources (call with the project
+    locked). A project without resources is deleted with its variables: TERMINATED."""
+    current, resources = _read_state(session, project_id, for_update=False)
+    return _store_status(session, project_id, current, resources.values())
+
+
+def change_resources(session: Session, project_id: str, change: Callable[[], ResourceChanges | None]) -> bool:
+    """Runs `change` — writes of the project's resource statuses, returning what it wrote, or
+    None when it wrote nothing — under the project's lock, then stores the project's status.
+
+    Must start the transaction. Besides the change's own statements it costs one read, and a
+    write when the project's status changes: on PostgreSQL the lock itself reads the
+    statuses (FOR UPDATE OF project); on SQLite, which has no row locks, the change's first
+    write takes the database's write lock and the statuses are read after it.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        if change() is None:
+            return False
+        refresh_project_status(session, project_id)
+        return True
+    current, resources = _read_state(session, project_id, for_update=True)
+    changes = change()
+    if changes is None:
+        return False
+    for resource_id, status in changes.items():
+        if status is None:
+            resources.pop(resource_id, None)
+        else:
+            resources[resource_id] = status
+    _store_status(session, project_id, current, resources.values())
+    return True
 
 
 def move_resource(resource: ReconciledResource, status: ResourceStatus, message: str, now: datetime) -> None:
@@ -359,8 +410,7 @@ def move_resource(resource: ReconciledResource, status: ResourceStatus, message:
 
 
 def _act(session: Session, user_id: str, project_id: str, action: ProjectAction) -> Project:
-    current = lock_project(session, project_id, user_id)
-    if current is None:
+    if lock_project(session, project_id, user_id) is None:
         raise ProjectNotFound()
     project = get_owned_project(session, user_id, project_id)
     session.refresh(project)
@@ -376,7 +426,7 @@ def _act(session: Session, user_id: str, project_id: str, action: ProjectAction)
             move_resource(resource, target, message, now)
             session.add(resource)
     session.flush()
-    refresh_project_status(session, project.id, current)
+    refresh_project_status(session, project.id)
     audit.record(session, user_id, f"project.{action.value}", target=project.id, detail=f"slug {project.slug}")
     session.flush()
     session.refresh(project)

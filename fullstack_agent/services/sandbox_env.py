@@ -4,10 +4,11 @@ Order (later keys win): base variables (`PROJECT_NAME`, `KUBECONFIG`, `DATABASE_
 the database is ready), the user's Anthropic variables, the project's variables, and the
 project's `TTYD_ACCESS_TOKEN` last so that nothing can override the terminal's token.
 
-A starting sandbox waits for a database that is still starting, so that it is RUNNING with
-its complete environment instead of restarting under the user when DATABASE_URL arrives;
-a database that becomes ready later (or changes its credentials) still reaches a running
-sandbox, which then goes UPDATING.
+A ready sandbox whose database is still starting is parked (it waits without polling) and
+woken when the database is ready, so that it is RUNNING with its complete environment
+instead of restarting under the user when DATABASE_URL arrives; a database that becomes
+ready later (or changes its credentials) still reaches a running sandbox, which then goes
+UPDATING.
 
 `KUBECONFIG` points at a file: the init container writes the user's kubeconfig there, so
 `kubectl` in the sandbox works (the variable holds a path for every Kubernetes tool). The
@@ -19,10 +20,12 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from fullstack_agent.config import get_settings
 from fullstack_agent.k8s.manifests import KUBECONFIG_PATH
 from fullstack_agent.models import (
     Database,
@@ -37,8 +40,8 @@ from fullstack_agent.models import (
 from fullstack_agent.services import system_prompt, user_config
 from fullstack_agent.services.projects import (
     TTYD_ACCESS_TOKEN,
+    ResourceChanges,
     lock_project,
-    move_resource,
     refresh_project_status,
 )
 
@@ -130,35 +133,54 @@ def build_sandbox_environment(session: Session, project: Project) -> SandboxEnvi
     return build_sandbox_environments(session, [project])[project.id]
 
 
-def request_env_refresh(session: Session, project_id: str, now: datetime | None = None) -> int:
-    """Makes the project's sandbox apply its environment again (call with the project locked).
+_SANDBOXES = Sandbox.__table__
+_RUNNING = _SANDBOXES.c.status == ResourceStatus.RUNNING
+# A row whose locked_until lies beyond any lease is parked, not in a handler's hands: a lease
+# ends at most the lease duration after its claim, and every claim was before now.
+_PARKED = sa.and_(_SANDBOXES.c.status == ResourceStatus.STARTING,
+                  _SANDBOXES.c.locked_until > sa.bindparam("beyond_leases"))
+# One statement (SET expressions see the row as it was): RUNNING rows go UPDATING and become
+# claimable at once, like after a user's action (see projects.move_resource); starting or
+# updating ones get a new status_changed_at, which makes a handler applying an older
+# environment fail its compare-and-set, and a starting sandbox parked until its database is
+# ready is woken.
+_REFRESH = (
+    sa.update(_SANDBOXES)
+    .where(_SANDBOXES.c.project_id == sa.bindparam("of_project"),
+           _SANDBOXES.c.status.in_((ResourceStatus.RUNNING, *_APPLYING)))
+    .values(status=sa.case((_RUNNING, ResourceStatus.UPDATING.value), else_=_SANDBOXES.c.status),
+            status_message=sa.case((_RUNNING, "Applying the new environment"), else_=_SANDBOXES.c.status_message),
+            locked_until=sa.case((_RUNNING, None), (_PARKED, sa.bindparam("now")),
+                                 else_=_SANDBOXES.c.locked_until),
+            attempts=sa.case((_RUNNING, 0), else_=_SANDBOXES.c.attempts),
+            status_changed_at=sa.bindparam("now"))
+    .returning(_SANDBOXES.c.id, _SANDBOXES.c.status)
+)
 
-    RUNNING → UPDATING; a sandbox that is starting or updating is told to re-read its
-    environment; stopped or failed ones get it when they start. Returns how many moved.
-    """
-    now = now or utcnow()
-    moved = 0
-    for sandbox in session.exec(select(Sandbox).where(Sandbox.project_id == project_id)
-                                .execution_options(populate_existing=True)):
-        if sandbox.status is ResourceStatus.RUNNING:
-            move_resource(sandbox, ResourceStatus.UPDATING, "Applying the new environment", now)
-            moved += 1
-        elif sandbox.status in _APPLYING:
-            sandbox.status_changed_at = now
-        else:
-            continue
-        session.add(sandbox)
-    session.flush()
+
+def refresh_sandboxes(session: Session, project_id: str, now: datetime) -> ResourceChanges:
+    """Makes the project's sandbox apply its environment again: RUNNING → UPDATING; stopped or
+    failed sandboxes get the environment when they start. Returns what changed (for
+    `projects.change_resources`)."""
+    beyond_leases = now + timedelta(seconds=get_settings().SANDBOX_LOCK_DURATION_SECONDS)
+    rows = session.execute(_REFRESH, {"of_project": project_id, "now": now, "beyond_leases": beyond_leases}).all()
+    return {row.id: ResourceStatus(row.status) for row in rows}
+
+
+def request_env_refresh(session: Session, project_id: str) -> int:
+    """`refresh_sandboxes` for a project the caller has locked, then its status; returns how
+    many sandboxes were asked."""
+    asked = len(refresh_sandboxes(session, project_id, utcnow()))
     refresh_project_status(session, project_id)
-    return moved
+    return asked
 
 
 def request_sandbox_updates_for_user(session: Session, user_id: str) -> int:
     """After the user's Anthropic key, base URL, models or kubeconfig changed: every sandbox
-    of the user applies its environment again. Returns how many RUNNING sandboxes moved."""
+    of the user applies its environment again. Returns how many sandboxes were asked."""
     project_ids = sorted(session.exec(select(Project.id).where(Project.user_id == user_id)))
-    moved = 0
+    asked = 0
     for project_id in project_ids:
         if lock_project(session, project_id) is not None:
-            moved += request_env_refresh(session, project_id)
-    return moved
+            asked += request_env_refresh(session, project_id)
+    return asked

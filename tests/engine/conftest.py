@@ -67,6 +67,14 @@ def create_project(user_id: str, name: str = "My App", description: str = "") ->
         return projects.create_project(session, user_id, name, description).id
 
 
+def running_project(fake: FakeKubernetes, clock: "Clock") -> tuple[str, str, str]:
+    """A user's project driven to RUNNING: (user id, project id, slug)."""
+    user_id = make_user(fake)
+    project_id = create_project(user_id)
+    settle(clock)
+    return user_id, project_id, project_detail(project_id).project.slug
+
+
 @dataclasses.dataclass
 class Clock:
     """Virtual time for passes: far enough ahead that backoffs and leases never make a test wait."""

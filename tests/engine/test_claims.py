@@ -50,9 +50,9 @@ def test_claims_take_due_rows_oldest_first_and_set_the_lease(database):
         second = claims.claim(session, Sandbox, now=now, lease=lease, limit=10)
         leases = dict(session.execute(sa.select(Sandbox.id, Sandbox.locked_until)).all())
 
-    # Never looked at (no lease) first, then the longest overdue.
-    assert [row.id for row in first] == [ids[0], ids[7], ids[8]]
-    assert sorted(row.id for row in second) == sorted([ids[1], ids[3]])
+    # Longest due first; a row never looked at is due since its status changed.
+    assert sorted(row.id for row in first) == sorted([ids[3], ids[1], ids[0]])
+    assert sorted(row.id for row in second) == sorted([ids[7], ids[8]])
     assert all(leases[row.id] == lease for row in first + second)
     assert leases[ids[2]] == now + timedelta(1) and leases[ids[5]] is None
 

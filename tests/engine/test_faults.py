@@ -21,6 +21,7 @@ from tests.engine.conftest import (
     project_detail,
     reconcile_once,
     run_passes,
+    running_project,
     settle,
     statuses,
 )
@@ -64,9 +65,7 @@ def test_transient_failures_keep_the_status_and_retry(database, fake_k8s, clock,
 
 
 def test_conflict_on_a_patch_is_retried(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
+    user_id, project_id, _ = running_project(fake_k8s, clock)
     fake_k8s.inject("PATCH", r"/statefulsets/", status=409, reason="Conflict", message="the object has been modified")
     with db.session_scope() as session:
         projects.stop_project(session, user_id, project_id)
@@ -163,10 +162,7 @@ def test_a_handler_crashing_midway_resumes_without_duplicates(database, fake_k8s
 
 
 def test_resources_deleted_behind_our_back_become_errors(database, fake_k8s, clock, engine_settings):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
-    slug = project_detail(project_id).project.slug
+    user_id, project_id, slug = running_project(fake_k8s, clock)
     fake_k8s.remove("statefulsets", NAMESPACE, slug)
     fake_k8s.remove("clusters", NAMESPACE, slug)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -25,6 +26,7 @@ from tests.engine.conftest import (
     project_detail,
     reconcile_once,
     run_passes,
+    running_project,
     settle,
     statuses,
 )
@@ -71,11 +73,8 @@ def test_create_reaches_running_for_both_resources(database, fake_k8s, clock):
 
 
 def test_database_url_reaches_the_statefulset_percent_encoded(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
+    _, project_id, slug = running_project(fake_k8s, clock)
 
-    slug = _slug(project_id)
     env = _env(fake_k8s, slug)
     url = urlsplit(env["DATABASE_URL"])
     assert url.scheme == "postgresql"
@@ -108,6 +107,12 @@ def test_a_ready_sandbox_waits_for_its_database(database, engine_settings, clock
         assert "waiting for its database" in project_detail(project_id).sandbox.status_message
         assert "DATABASE_URL" not in _env(fake, slug)
 
+        parked = project_detail(project_id).sandbox
+        assert parked.locked_until > clock.now + timedelta(seconds=60)  # no polling while it waits
+        sandbox_requests = len([r for r in fake.requests if r.plural == "statefulsets"])
+        run_passes(clock, 3)
+        assert len([r for r in fake.requests if r.plural == "statefulsets"]) == sandbox_requests
+
         fake.set_cluster_phase(NAMESPACE, slug, "Running")
         fake.publish_credentials(NAMESPACE, slug, empty=True)
         run_passes(clock, 2)
@@ -115,7 +120,7 @@ def test_a_ready_sandbox_waits_for_its_database(database, engine_settings, clock
         assert "credentials" in project_detail(project_id).database.status_message
 
         fake.publish_credentials(NAMESPACE, slug)
-        settle(clock)
+        run_passes(clock, 4, step=1)  # the ready database wakes the parked sandbox at once
         assert statuses(project_id) == RUNNING
         url = urlsplit(_env(fake, slug)["DATABASE_URL"])
         assert unquote(url.password) == DEFAULT_DB_PASSWORD
@@ -144,9 +149,7 @@ def test_a_slow_database_reaches_the_running_sandbox_without_user_action(databas
 
 
 def test_new_database_credentials_reach_the_sandbox(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
+    user_id, project_id, _ = running_project(fake_k8s, clock)
     _act(projects.stop_project, user_id, project_id)
     settle(clock)
     fake_k8s.db_password = "rotated:p@ss"
@@ -157,10 +160,7 @@ def test_new_database_credentials_reach_the_sandbox(database, fake_k8s, clock):
 
 
 def test_stop_start_and_delete(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
-    slug = _slug(project_id)
+    user_id, project_id, slug = running_project(fake_k8s, clock)
 
     _act(projects.stop_project, user_id, project_id)
     assert statuses(project_id) == ("STOPPING",) * 3
@@ -232,29 +232,31 @@ def test_error_is_recovered_by_start(database, fake_k8s, clock):
 
 
 def test_start_recreates_whatever_is_missing(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
-    slug = _slug(project_id)
+    user_id, project_id, slug = running_project(fake_k8s, clock)
+
     _act(projects.stop_project, user_id, project_id)
     settle(clock)
     fake_k8s.remove("statefulsets", NAMESPACE, slug)
-    fake_k8s.remove("ingresses", NAMESPACE, names.ttyd_ingress_name(slug))
+    fake_k8s.remove("services", NAMESPACE, names.service_name(slug))
     fake_k8s.remove("clusters", NAMESPACE, slug)
-
     _act(projects.start_project, user_id, project_id)
     settle(clock)
-
     assert statuses(project_id) == RUNNING
-    for plural, name in (("statefulsets", slug), ("ingresses", names.ttyd_ingress_name(slug)), ("clusters", slug)):
+    for plural, name in (("statefulsets", slug), ("services", names.service_name(slug)), ("clusters", slug)):
         assert fake_k8s.get(plural, NAMESPACE, name) is not None
+
+    _act(projects.stop_project, user_id, project_id)
+    settle(clock)
+    fake_k8s.remove("ingresses", NAMESPACE, names.ttyd_ingress_name(slug))
+    _act(projects.start_project, user_id, project_id)
+    settle(clock)
+    assert statuses(project_id) == RUNNING
+    assert project_detail(project_id).sandbox.status_message == "Running (re-created the missing Ingress ttyd)"
+    assert fake_k8s.get("ingresses", NAMESPACE, names.ttyd_ingress_name(slug)) is not None
 
 
 def test_variables_reach_the_sandbox_and_removed_ones_leave(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
-    slug = _slug(project_id)
+    user_id, project_id, slug = running_project(fake_k8s, clock)
 
     with db.session_scope() as session:
         environment.set_variable(session, user_id, project_id, "STRIPE_KEY", "sk_live_secret", is_secret=True)
@@ -273,9 +275,7 @@ def test_variables_reach_the_sandbox_and_removed_ones_leave(database, fake_k8s, 
 
 
 def test_a_new_anthropic_key_reaches_running_sandboxes(database, fake_k8s, clock):
-    user_id = make_user(fake_k8s)
-    project_id = create_project(user_id)
-    settle(clock)
+    user_id, project_id, _ = running_project(fake_k8s, clock)
 
     with db.session_scope() as session:
         user_config.set_value(session, user_id, user_config.ANTHROPIC_API_KEY, "sk-ant-new", source=ConfigSource.manual)

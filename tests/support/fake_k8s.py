@@ -446,10 +446,6 @@ class FakeKubernetes:
             self._faults.append(fault)
         return fault
 
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
     def objects(self, plural: str, namespace: str | None = None) -> dict[str, dict[str, Any]]:
         """Stored objects of a kind by name (copies)."""
         key = next(key for key in TYPES if key[1] == plural)
@@ -471,10 +467,6 @@ class FakeKubernetes:
         with self._lock:
             return Counter((entry.plural, entry.name) for entry in self.requests
                            if entry.method == "POST" and entry.status == 201)
-
-    def requests_since(self, index: int) -> list[LoggedRequest]:
-        with self._lock:
-            return list(self.requests[index:])
 
     def wait_for_request(self, method: str, path: str, timeout: float = 10.0) -> LoggedRequest:
         pattern = re.compile(path)
