@@ -1,13 +1,12 @@
 """Memory of one web worker with many open tabs (issue 8, SPEC §12).
 
-Starts the app (one worker) and opens TABS tabs in one browser, as one user with many tabs
-would, each waited on until its websocket delivered the hydrated state (every tab is its own
-Reflex client: own websocket, own state), then reads the worker's resident memory. Runs twice
-when Redis is up: with Reflex state in the worker's process (the default set-up) and in Redis
-(a scaled-out deployment).
-
-`browser_session` and `open_tab` are the two steps to swap for signed-in tabs: sign in once
-in the session, then open the signed-in page in each tab.
+Starts the app (one worker), creates an account in the browser (password sign-in), then opens
+TABS tabs of that signed-in user on /projects in the same browser profile, as one user with
+many tabs would, each waited on until its websocket delivered the hydrated state and the page
+shows the account (every tab is its own Reflex client: own websocket, own state, its own
+sign-in check and project poller), then reads the worker's resident memory. Runs twice when
+Redis is up: with Reflex state in the worker's process (the default set-up) and in Redis (a
+scaled-out deployment).
 
     .venv/bin/python bench/bench_web_memory.py [--tabs 50]
 """
@@ -21,14 +20,16 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Browser, BrowserContext, Page  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
+from tests.e2e.projects_support import submit_new_account  # noqa: E402
 from tests.support.app_server import RunningApp, run_app  # noqa: E402
 from tests.support.browser import chromium, goto_hydrated  # noqa: E402
 from tests.support.redis_db import claimed_redis_database, redis_available  # noqa: E402
@@ -38,19 +39,21 @@ LOGS = ROOT / "bench" / "results" / "logs"
 # against the minutes a tab stays open.
 SETTLE_SECONDS = 3
 
-SessionOpener = Callable[[Browser, RunningApp], BrowserContext]
-TabOpener = Callable[[BrowserContext, RunningApp], Page]
-
-
-def browser_session(browser: Browser, _app: RunningApp) -> BrowserContext:
-    """The browser profile the tabs share (a visitor's: nothing to sign in to yet)."""
-    return browser.new_context()
+def browser_session(browser: Browser, app: RunningApp) -> BrowserContext:
+    """The browser profile the tabs share, signed in to a new account (its sign-in tab closed)."""
+    session = browser.new_context()
+    page = session.new_page()
+    submit_new_account(page, app.url, f"bench{uuid.uuid4().hex[:8]}")
+    expect(page.locator("#account-name")).to_be_visible()
+    page.close()
+    return session
 
 
 def open_tab(session: BrowserContext, app: RunningApp) -> Page:
-    """One more tab on the home page, connected and hydrated."""
+    """One more signed-in tab on /projects, connected, hydrated and showing the account."""
     page = session.new_page()
-    goto_hydrated(page, app.url)
+    goto_hydrated(page, f"{app.url}/projects")
+    expect(page.locator("#account-name")).to_be_visible()
     return page
 
 
@@ -76,17 +79,16 @@ def app_with_state_in(state: str, data_dir: Path) -> Iterator[RunningApp]:
         yield stack.enter_context(run_app(env, LOGS / f"web-memory-{state}.log"))
 
 
-def measure(state: str, tabs: int, browser: Browser, new_session: SessionOpener = browser_session,
-            new_tab: TabOpener = open_tab) -> dict[str, float]:
+def measure(state: str, tabs: int, browser: Browser) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="fa-bench-") as data_dir, \
             app_with_state_in(state, Path(data_dir)) as app:
         pid = worker_pid(app)
-        session = new_session(browser, app)
-        new_tab(session, app)  # the first tab pays for lazy imports, not per-tab cost
+        session = browser_session(browser, app)
+        open_tab(session, app)  # the first tab pays for lazy imports, not per-tab cost
         time.sleep(SETTLE_SECONDS)
         idle = rss_mb(pid)
         for _ in range(tabs - 1):
-            new_tab(session, app)
+            open_tab(session, app)
         time.sleep(SETTLE_SECONDS)
         loaded = rss_mb(pid)
         assert worker_pid(app) == pid, "the worker restarted during the run"
@@ -112,7 +114,7 @@ def main() -> None:
             figures.update(measure(state, args.tabs, browser))
     if "redis" not in states:
         figures["redis state"] = f"not measured: {redis_available()}"
-    print(json.dumps({"benchmark": f"web worker memory, {args.tabs} tabs", "figures": figures}))
+    print(json.dumps({"benchmark": f"web worker memory, {args.tabs} signed-in tabs", "figures": figures}))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
@@ -16,6 +17,7 @@ from fullstack_agent import db
 from fullstack_agent.models import AuthProvider, ConfigSource, Project, UserIdentity
 from fullstack_agent.services import projects, user_config
 from tests.e2e.conftest import E2E_NAMESPACE, SANDBOX_DOMAIN
+from tests.support.app_server import RunningApp
 from tests.support.fake_k8s import FakeKubernetes
 
 PASSWORD = "a long enough password"
@@ -30,14 +32,30 @@ class Account:
     username: str
 
 
-def sign_up(page: Page, base_url: str, username: str | None = None) -> Account:
-    """Creates an account through /login; the browser ends signed in on /projects."""
-    username = username or f"user{uuid.uuid4().hex[:8]}"
+@contextlib.contextmanager
+def app_database(settings_env: Callable[..., Any], app: RunningApp) -> Iterator[None]:
+    """This process's database calls go to the app's database (to store a kubeconfig, read slugs)."""
+    settings_env(DATABASE_URL=app.env["DATABASE_URL"], SANDBOX_DOMAIN=SANDBOX_DOMAIN)
+    db.reset_engine()
+    try:
+        yield
+    finally:
+        db.reset_engine()
+
+
+def submit_new_account(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Fills in and sends /login's *Create account* form (a valid one signs in and opens /projects)."""
     page.goto(f"{base_url}/login")
     page.get_by_text("Create account", exact=True).first.click()
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.locator("#login-submit").click()
+
+
+def sign_up(page: Page, base_url: str, username: str | None = None) -> Account:
+    """Creates an account through /login; the browser ends signed in on /projects."""
+    username = username or f"user{uuid.uuid4().hex[:8]}"
+    submit_new_account(page, base_url, username)
     expect(page).to_have_url(re.compile(r"/projects/?$"))
     with db.session_scope() as session:
         identity = session.exec(select(UserIdentity).where(UserIdentity.provider == AuthProvider.PASSWORD,
@@ -54,6 +72,18 @@ def give_kubeconfig(fake: FakeKubernetes, account: Account) -> None:
 def create_project(account: Account, name: str, description: str = "") -> str:
     with db.session_scope() as session:
         return projects.create_project(session, account.user_id, name, description).id
+
+
+def create_in_dialog(page: Page, name: str, description: str = "") -> str:
+    """Creates a project through /projects' *New project* dialog; returns its id once its card shows."""
+    page.locator("#new-project").click()
+    page.locator("#project-name").fill(name)
+    page.locator("#project-description").fill(description)
+    page.locator("#create-project").click()
+    expect(page.locator("#new-project-dialog")).to_be_hidden()
+    link = page.locator("[data-project-id]", has_text=name)
+    expect(link).to_be_visible()
+    return link.get_attribute("data-project-id")
 
 
 def project_row(project_id: str) -> Project | None:

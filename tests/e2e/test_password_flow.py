@@ -5,16 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.projects_support import submit_new_account
 
 pytestmark = pytest.mark.browser
-
-
-def _create_account(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_text("Create account", exact=True).first.click()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.locator("#login-submit").click()
 
 
 def test_create_account_reload_home_and_sign_out(app_server, page):
@@ -24,7 +17,7 @@ def test_create_account_reload_home_and_sign_out(app_server, page):
     expect(page).to_have_url(re.compile(r"/login/?$"))
     expect(page.get_by_label("Username")).to_be_visible()
 
-    _create_account(page, app_server.url, username, "a long enough password")
+    submit_new_account(page, app_server.url, username, "a long enough password")
     expect(page).to_have_url(re.compile(r"/projects/?$"))
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
     expect(page.locator("#account-name")).to_have_text(username)
@@ -52,7 +45,7 @@ def test_login_shows_inline_errors(app_server, page):
     expect(page.locator("#login-error")).to_have_text("Wrong username or password.")
     screenshot(page, "login-error-1280")
 
-    _create_account(page, app_server.url, f"bob{uuid.uuid4().hex[:6]}", "short")
+    submit_new_account(page, app_server.url, f"bob{uuid.uuid4().hex[:6]}", "short")
     expect(page.locator("#login-error")).to_contain_text("at least 8 characters")
 
 

@@ -16,11 +16,13 @@ from playwright.sync_api import expect
 from fullstack_agent import db
 from fullstack_agent.k8s import names
 from fullstack_agent.services import environment, projects
-from tests.e2e.conftest import E2E_NAMESPACE, SANDBOX_DOMAIN, screenshot
+from tests.e2e.conftest import E2E_NAMESPACE, screenshot
 from tests.e2e.projects_support import (
     Account,
+    app_database,
     card,
     card_status,
+    create_in_dialog,
     create_project,
     expect_status,
     fake_terminal,
@@ -40,11 +42,8 @@ MASK = "••••••••"
 
 @pytest.fixture
 def app_db(app_server, settings_env):
-    """This process's database calls go to the app's database (to store a kubeconfig, read slugs)."""
-    settings_env(DATABASE_URL=app_server.env["DATABASE_URL"], SANDBOX_DOMAIN=SANDBOX_DOMAIN)
-    db.reset_engine()
-    yield
-    db.reset_engine()
+    with app_database(settings_env, app_server):
+        yield
 
 
 @pytest.fixture
@@ -88,15 +87,9 @@ def test_create_in_the_dialog_then_running_without_reload(app_server, fake_k8s_s
     # Hold the sandbox's first create for a moment so that CREATING is on screen for sure.
     fake_k8s_server.inject("POST", r"/statefulsets$", delay=3)
 
-    page.locator("#new-project").click()
-    page.locator("#project-name").fill("Mug shop")
-    page.locator("#project-description").fill("An online shop for handmade mugs")
-    page.locator("#create-project").click()
-    expect(page.locator("#new-project-dialog")).to_be_hidden()
-    link = page.locator("[data-project-id]", has_text="Mug shop")
-    expect(link).to_be_visible()
-    project_id = link.get_attribute("data-project-id")
+    project_id = create_in_dialog(page, "Mug shop", "An online shop for handmade mugs")
     created.append(project_id)
+    link = card(page, project_id)
     expect_status(card_status(page, project_id), "CREATING")
     expect(link).to_contain_text("An online shop for handmade mugs")
     expect(link).to_contain_text("Changed just now")

@@ -4,24 +4,37 @@ exported for static hosting on another origin talking to them.
 
 Flows that need sign-in or projects run against `scaled_app` like any browser test: open tabs
 with `goto_hydrated(page, scaled_app.url + ...)`; each tab's websocket lands on one of the
-workers, and `worker_pids` shows which workers serve."""
+workers, `worker_pids` shows which workers serve and `workers_holding_connections` which of
+them hold the browser's connections."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import redis
 from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import E2E_NAMESPACE, SANDBOX_DOMAIN, screenshot
+from tests.e2e.projects_support import (
+    app_database,
+    card,
+    card_status,
+    create_in_dialog,
+    expect_status,
+    give_kubeconfig,
+    sign_up,
+)
 from tests.support import databases
 from tests.support.app_server import RunningApp, run_app
 from tests.support.browser import goto_hydrated
+from tests.support.fake_k8s import FakeKubernetes
 from tests.support.local_servers import require_server
 from tests.support.net import free_port
 from tests.support.project_copy import project_copy
@@ -32,12 +45,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 WORKERS = 2
 LOGS = ARTIFACTS / "logs"
+# Bounds the tabs opened until every worker holds one of the browser's connections; with two
+# workers, ten tabs all landing on the same one has a chance of 1 in 512.
+MAX_TABS = 10
 
 
 @pytest.fixture(scope="module")
 def static_port() -> int:
     """The port of the static front end, known before the app starts (its CORS list names it)."""
     return free_port()
+
+
+@pytest.fixture(scope="module")
+def scaled_k8s():
+    """The cluster of the scaled-out app's projects: everything becomes ready at once."""
+    with FakeKubernetes(namespaces=[E2E_NAMESPACE]) as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +77,8 @@ def scaled_app(tmp_path_factory, static_port):
                 "REDIS_URL": redis_url,
                 "GRANIAN_WORKERS": str(WORKERS),
                 "CORS_ALLOWED_ORIGINS": f"http://localhost:{port},http://127.0.0.1:{static_port}",
+                # Every worker runs a reconciler; the claims share the projects among them.
+                "RECONCILE_INTERVAL_SECONDS": "1", "SANDBOX_DOMAIN": SANDBOX_DOMAIN,
             }
             with run_app(env, LOGS / "scale-out.log", port=port) as app:
                 yield app
@@ -76,13 +101,47 @@ def worker_pids(app: RunningApp, requests: int = 60) -> set[int]:
     return {body["worker"] for body in bodies}
 
 
-def test_every_worker_serves_and_reaches_postgresql_and_redis(scaled_app):
+def _established_socket_inodes(port: int) -> set[str]:
+    """The inodes of the established TCP connections whose local port is `port` (the server side)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+            if local_port == port and state == "01":
+                inodes.add(inode)
+    return inodes
+
+
+def workers_holding_connections(app: RunningApp, pids: set[int]) -> set[int]:
+    """The workers among `pids` that hold an open connection to the app's port right now."""
+    inodes = _established_socket_inodes(app.port)
+    holding = set()
+    for pid in pids:
+        fd_dir = Path(f"/proc/{pid}/fd")
+        for fd in fd_dir.iterdir():
+            try:
+                target = os.readlink(fd)
+            except FileNotFoundError:  # closed while we looked
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                holding.add(pid)
+                break
+    return holding
+
+
+def all_worker_pids(app: RunningApp) -> set[int]:
     seen: set[int] = set()
     for _ in range(10):  # a bounded number of rounds, never a time limit
-        seen |= worker_pids(scaled_app)
+        seen |= worker_pids(app)
         if len(seen) == WORKERS:
             break
-    assert len(seen) == WORKERS, f"only workers {seen} answered; the log is {scaled_app.log_path}"
+    assert len(seen) == WORKERS, f"only workers {seen} answered; the log is {app.log_path}"
+    return seen
+
+
+def test_every_worker_serves_and_reaches_postgresql_and_redis(scaled_app):
+    all_worker_pids(scaled_app)
     with urllib.request.urlopen(f"{scaled_app.url}/_health", timeout=10) as response:
         assert json.load(response) == {"status": True, "redis": True}
 
@@ -97,6 +156,35 @@ def test_tab_state_lives_in_redis_and_pages_keep_working_across_reloads(scaled_a
         goto_hydrated(page, scaled_app.url)
         assert page.evaluate("window.sessionStorage.getItem('token')") == client_token
     screenshot(page, "scale-out-home")
+
+
+def test_sign_in_and_project_creation_work_across_the_workers(scaled_app, scaled_k8s, browser, settings_env):
+    pids = all_worker_pids(scaled_app)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        with app_database(settings_env, scaled_app):
+            first = context.new_page()
+            account = sign_up(first, scaled_app.url)
+            give_kubeconfig(scaled_k8s, account)
+            tabs = [first]
+            # Each signed-in tab has its own websocket, which may land on either worker.
+            while workers_holding_connections(scaled_app, pids) != pids and len(tabs) < MAX_TABS:
+                tab = context.new_page()
+                goto_hydrated(tab, f"{scaled_app.url}/projects")
+                expect(tab.locator("#account-name")).to_have_text(account.username)
+                tabs.append(tab)
+            assert workers_holding_connections(scaled_app, pids) == pids, \
+                f"{len(tabs)} tabs were all served by one worker; the log is {scaled_app.log_path}"
+
+            creator = tabs[-1]
+            project_id = create_in_dialog(creator, "Scaled shop")
+            # The card and its statuses reach every open tab, whichever worker serves it.
+            for tab in tabs:
+                expect(card(tab, project_id)).to_contain_text("Scaled shop")
+                expect_status(card_status(tab, project_id), "RUNNING", timeout=30_000)
+            screenshot(creator, "scale-out-projects")
+    finally:
+        context.close()
 
 
 def test_cors_admits_only_the_listed_origins(scaled_app, static_port):

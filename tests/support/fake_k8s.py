@@ -468,6 +468,11 @@ class FakeKubernetes:
             return Counter((entry.plural, entry.name) for entry in self.requests
                            if entry.method == "POST" and entry.status == 201)
 
+    def requests_since(self, index: int) -> list[LoggedRequest]:
+        """The request log from position `index` on (take `len(fake.requests)` as a mark first)."""
+        with self._lock:
+            return list(self.requests[index:])
+
     def wait_for_request(self, method: str, path: str, timeout: float = 10.0) -> LoggedRequest:
         pattern = re.compile(path)
         deadline = time.monotonic() + timeout
