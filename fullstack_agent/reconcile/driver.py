@@ -36,9 +36,6 @@ UNAUTHORIZED_RECHECK_SECONDS = 30
 SLOW_START_SECONDS = 20  # after this long, waiting messages name the pod's latest event
 DEADLINE_STATUSES = frozenset({ResourceStatus.CREATING, ResourceStatus.STARTING, ResourceStatus.UPDATING})
 DRIFT_MESSAGE = "deleted outside Fullstack Agent"
-# Handler results that moved nothing forward (any other result is a status change or a deletion).
-WAITING = "waiting"
-SUPERSEDED = "superseded"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +54,7 @@ class Outcome:
     def result(self) -> str:
         if self.delete_row:
             return "deleted"
-        return self.status.value if self.status else WAITING
+        return self.status.value if self.status else "waiting"
 
 
 @dataclasses.dataclass
@@ -116,9 +113,7 @@ class Context:
             event = latest_event()
             if event:
                 message = f"{message} ({event})"
-        # Due before the next tick: that comes one interval after the tick that started this
-        # pass, and a full interval from now would miss it and wait for the one after.
-        return Outcome(message=message, recheck_in=self.settings.RECONCILE_INTERVAL_SECONDS / 2)
+        return Outcome(message=message, recheck_in=self.settings.RECONCILE_INTERVAL_SECONDS)
 
 
 Action = Callable[[Context], Outcome]
@@ -206,4 +201,4 @@ def handle(kind: Kind, action: Action, event: ResourceEvent) -> str:
             log.warning("%s of %s failed: %s", event.name, event.resource_id, failure.message)
         outcome = failure_outcome(failure, event.row, event.now, settings)
     written = write_outcome(kind, event, outcome)
-    return outcome.result() if written else SUPERSEDED
+    return outcome.result() if written else "superseded"

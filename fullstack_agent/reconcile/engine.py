@@ -16,8 +16,8 @@ from fullstack_agent.config import get_settings
 from fullstack_agent.models import Project, utcnow
 from fullstack_agent.reconcile import claims
 from fullstack_agent.reconcile.databases import DATABASES
-from fullstack_agent.reconcile.driver import SUPERSEDED, WAITING, Kind, handle
-from fullstack_agent.reconcile.events import CRASHED, EventBus, HandledEvent, ResourceEvent
+from fullstack_agent.reconcile.driver import Kind, handle
+from fullstack_agent.reconcile.events import EventBus, HandledEvent, ResourceEvent
 from fullstack_agent.reconcile.sandboxes import SANDBOXES
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,8 @@ class PassReport:
 
     @property
     def full(self) -> bool:
-        """A full batch means more rows may be due."""
+        """A full batch means more rows may be due: the next pass should start at once."""
         return self.claimed >= self.batch_size
-
-    @property
-    def progressed(self) -> bool:
-        """Some row changed status: its next step may be due at once (created → starting)."""
-        return any(event.result not in (WAITING, SUPERSEDED, CRASHED) for event in self.handled)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -61,7 +61,6 @@ class HandledEvent:
 
 
 Handler = Callable[[ResourceEvent], str]
-CRASHED = "crashed"
 
 
 class EventBus:
@@ -79,7 +78,7 @@ class EventBus:
             result = handler(event)
         except Exception:  # a handler must never take the pass down with it
             log.exception("handler of %s for %s crashed", event.name, event.resource_id)
-            result = CRASHED
+            result = "crashed"
         return HandledEvent(event.name, event.resource_id, result, started, time.time(), os.getpid())
 
     def dispatch(self, events: Sequence[ResourceEvent], max_workers: int) -> list[HandledEvent]:

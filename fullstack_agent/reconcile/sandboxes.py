@@ -14,8 +14,7 @@ from fullstack_agent.services.sandbox_env import SandboxEnvironment, build_sandb
 
 # A ready sandbox waits this long for its starting database, so that it starts once with
 # DATABASE_URL instead of restarting under the user; a slower database reaches it later
-# (the sandbox then goes UPDATING). Longer than a lease, so a parked row can be told apart
-# from one in a handler's hands (see sandbox_env).
+# (the sandbox then goes UPDATING).
 DATABASE_WAIT_SECONDS = 120
 
 
@@ -53,10 +52,8 @@ def _run(context: Context, *, recreate_missing: bool) -> Outcome:
     observation = observe(statefulset)
     if observation.status is not ResourceStatus.RUNNING:
         return context.waiting(observation.detail, lambda: manager.latest_event(sandbox))
-    patience = DATABASE_WAIT_SECONDS - context.elapsed()
-    if context.extra.database_pending and patience > 0:
-        # Parked until the patience ends; the database's handler wakes it when it is ready.
-        return Outcome(message="Waiting: the sandbox is ready; waiting for its database", recheck_in=patience)
+    if context.extra.database_pending and context.elapsed() < DATABASE_WAIT_SECONDS:
+        return context.waiting("the sandbox is ready; waiting for its database", lambda: "")
     repaired = manager.ensure_companions(sandbox, context.project.slug)
     return context.settled(ResourceStatus.RUNNING,
                            f"Running (re-created the missing {', '.join(repaired)})" if repaired else "Running")

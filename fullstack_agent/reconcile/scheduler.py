@@ -5,9 +5,8 @@ work (the `kubernetes` client and SQLAlchemy are synchronous), so they belong on
 their own whatever process hosts them — the web server's event loop is never touched, and
 the worker process needs no event loop at all.
 
-Each kind is one job (`max_instances=1`, `coalesce=True`). A pass that claimed a full batch,
-or moved a row to its next status (whose next step may already be due: created → start), is
-followed by the next one at once; the interval is the idle rhythm, not a throughput cap.
+Each kind is one job (`max_instances=1`, `coalesce=True`). A pass that claimed a full batch
+is followed by the next one at once; the interval is the idle rhythm, not a throughput cap.
 The slower key-health job (`services/key_health.py`, every KEY_HEALTH_INTERVAL_SECONDS, first
 run one interval after start) shares the scheduler, so a process has exactly one.
 
@@ -41,7 +40,7 @@ from fullstack_agent.services.key_health import run_key_health
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_ID = 0x46A_0002
-# Busy passes are followed at once, but a scheduler tick ends after this many passes so
+# Full batches are followed at once, but a scheduler tick ends after this many passes so
 # that shutdown and the other kind's job are never starved.
 MAX_BACK_TO_BACK_PASSES = 50
 
@@ -156,7 +155,7 @@ class ReconcilerScheduler:
             return
         for _ in range(MAX_BACK_TO_BACK_PASSES):
             report = self._reconciler.run_pass(kind)
-            if not (report.full or report.progressed) or self._stopping.is_set():
+            if not report.full or self._stopping.is_set():
                 return
 
     def _check_keys(self) -> None:

@@ -4,11 +4,10 @@ Order (later keys win): base variables (`PROJECT_NAME`, `KUBECONFIG`, `DATABASE_
 the database is ready), the user's Anthropic variables, the project's variables, and the
 project's `TTYD_ACCESS_TOKEN` last so that nothing can override the terminal's token.
 
-A ready sandbox whose database is still starting is parked (it waits without polling) and
-woken when the database is ready, so that it is RUNNING with its complete environment
-instead of restarting under the user when DATABASE_URL arrives; a database that becomes
-ready later (or changes its credentials) still reaches a running sandbox, which then goes
-UPDATING.
+A starting sandbox waits for a database that is still starting, so that it is RUNNING with
+its complete environment instead of restarting under the user when DATABASE_URL arrives;
+a database that becomes ready later (or changes its credentials) still reaches a running
+sandbox, which then goes UPDATING.
 
 `KUBECONFIG` points at a file: the init container writes the user's kubeconfig there, so
 `kubectl` in the sandbox works (the variable holds a path for every Kubernetes tool). The
@@ -20,12 +19,11 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from fullstack_agent.config import get_settings
 from fullstack_agent.k8s.manifests import KUBECONFIG_PATH
 from fullstack_agent.models import (
     Database,
@@ -135,23 +133,17 @@ def build_sandbox_environment(session: Session, project: Project) -> SandboxEnvi
 
 _SANDBOXES = Sandbox.__table__
 _RUNNING = _SANDBOXES.c.status == ResourceStatus.RUNNING
-# A row whose locked_until lies beyond any lease is parked, not in a handler's hands: a lease
-# ends at most the lease duration after its claim, and every claim was before now.
-_PARKED = sa.and_(_SANDBOXES.c.status == ResourceStatus.STARTING,
-                  _SANDBOXES.c.locked_until > sa.bindparam("beyond_leases"))
 # One statement (SET expressions see the row as it was): RUNNING rows go UPDATING and become
-# claimable at once, like after a user's action (see projects.move_resource); starting or
-# updating ones get a new status_changed_at, which makes a handler applying an older
-# environment fail its compare-and-set, and a starting sandbox parked until its database is
-# ready is woken.
+# claimable at once, like a user's action (see projects.move_resource); starting or updating
+# ones only get a new status_changed_at, which makes a handler applying an older environment
+# fail its compare-and-set, so the next pass applies the newest one.
 _REFRESH = (
     sa.update(_SANDBOXES)
     .where(_SANDBOXES.c.project_id == sa.bindparam("of_project"),
            _SANDBOXES.c.status.in_((ResourceStatus.RUNNING, *_APPLYING)))
     .values(status=sa.case((_RUNNING, ResourceStatus.UPDATING.value), else_=_SANDBOXES.c.status),
             status_message=sa.case((_RUNNING, "Applying the new environment"), else_=_SANDBOXES.c.status_message),
-            locked_until=sa.case((_RUNNING, None), (_PARKED, sa.bindparam("now")),
-                                 else_=_SANDBOXES.c.locked_until),
+            locked_until=sa.case((_RUNNING, None), else_=_SANDBOXES.c.locked_until),
             attempts=sa.case((_RUNNING, 0), else_=_SANDBOXES.c.attempts),
             status_changed_at=sa.bindparam("now"))
     .returning(_SANDBOXES.c.id, _SANDBOXES.c.status)
@@ -162,8 +154,7 @@ def refresh_sandboxes(session: Session, project_id: str, now: datetime) -> Resou
     """Makes the project's sandbox apply its environment again: RUNNING → UPDATING; stopped or
     failed sandboxes get the environment when they start. Returns what changed (for
     `projects.change_resources`)."""
-    beyond_leases = now + timedelta(seconds=get_settings().SANDBOX_LOCK_DURATION_SECONDS)
-    rows = session.execute(_REFRESH, {"of_project": project_id, "now": now, "beyond_leases": beyond_leases}).all()
+    rows = session.execute(_REFRESH, {"of_project": project_id, "now": now}).all()
     return {row.id: ResourceStatus(row.status) for row in rows}
 
 
