@@ -47,29 +47,36 @@ def _github_button() -> rx.Component:
     )
 
 
-def _password_form() -> rx.Component:
+def _password_fields() -> rx.Component:
     creating = LoginState.mode == CREATE_ACCOUNT
-    return rx.form(
-        rx.vstack(
-            rx.segmented_control.root(
-                rx.segmented_control.item("Sign in", value=SIGN_IN),
-                rx.segmented_control.item("Create account", value=CREATE_ACCOUNT),
-                value=LoginState.mode,
-                on_change=LoginState.set_mode,
-                width="100%",
-            ),
-            _field("Username", "username", "text", "username"),
-            _field("Password", "password", "password",
-                   rx.cond(creating, "new-password", "current-password")),
-            rx.cond(creating, rx.text("At least 8 characters.", size="1", color_scheme="gray")),
-            _error(),
-            rx.button(
-                rx.cond(creating, "Create account", "Sign in"),
-                type="submit", size="3", width="100%", loading=LoginState.busy, id="login-submit",
-            ),
-            spacing="4",
+    return rx.vstack(
+        rx.segmented_control.root(
+            rx.segmented_control.item("Sign in", value=SIGN_IN),
+            rx.segmented_control.item("Create account", value=CREATE_ACCOUNT),
+            value=LoginState.mode,
+            on_change=LoginState.set_mode,
             width="100%",
         ),
+        _field("Username", "username", "text", "username"),
+        _field("Password", "password", "password",
+               rx.cond(creating, "new-password", "current-password")),
+        rx.cond(creating, rx.text("At least 8 characters.", size="1", color_scheme="gray")),
+        _error(),
+        rx.button(
+            rx.cond(creating, "Create account", "Sign in"),
+            type="submit", size="3", width="100%", loading=LoginState.busy, id="login-submit",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _password_form() -> rx.Component:
+    return rx.form(
+        # The page is prerendered: until the app is live, a submit would be the browser's plain
+        # GET with the password in the address, and a click on the mode switch would be lost.
+        rx.el.fieldset(_password_fields(), disabled=~rx.State.is_hydrated,
+                       border="none", margin="0", padding="0", min_width="0"),
         on_submit=LoginState.submit,
         reset_on_submit=False,
         width="100%",

@@ -18,7 +18,9 @@ from fullstack_agent.models import AuthProvider, ConfigSource, Project, UserIden
 from fullstack_agent.services import projects, user_config
 from tests.e2e.conftest import E2E_NAMESPACE, SANDBOX_DOMAIN
 from tests.support.app_server import RunningApp
+from tests.support.browser import goto_hydrated
 from tests.support.fake_k8s import FakeKubernetes
+from tests.support.waiting import wait_until
 
 PASSWORD = "a long enough password"
 # The terminal iframe points at the sandbox's ttyd host; the browser gets this page instead.
@@ -45,7 +47,8 @@ def app_database(settings_env: Callable[..., Any], app: RunningApp) -> Iterator[
 
 def submit_new_account(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
     """Fills in and sends /login's *Create account* form (a valid one signs in and opens /projects)."""
-    page.goto(f"{base_url}/login")
+    # A click before hydration reaches no event handler and the form would stay on *Sign in*.
+    goto_hydrated(page, f"{base_url}/login")
     page.get_by_text("Create account", exact=True).first.click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -89,16 +92,6 @@ def create_in_dialog(page: Page, name: str, description: str = "") -> str:
 def project_row(project_id: str) -> Project | None:
     with db.session_scope() as session:
         return session.get(Project, project_id)
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _statefulset_settled(statefulset: dict) -> bool:

@@ -1,6 +1,7 @@
 import re
 import uuid
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -52,3 +53,14 @@ def test_login_shows_inline_errors(app_server, page):
 def test_private_page_without_session_goes_to_login(app_server, page):
     page.goto(f"{app_server.url}/projects")
     expect(page).to_have_url(re.compile(r"/login/?$"))
+
+
+def test_the_prerendered_login_form_cannot_be_sent_before_the_app_is_live(app_server, page):
+    # Served before any script ran: a submit here would be the browser's own GET with the password.
+    prerendered = httpx.get(f"{app_server.url}/login/", timeout=10).text
+    assert re.search(r"<fieldset[^>]*\bdisabled\b", prerendered)
+
+    page.goto(f"{app_server.url}/login")
+    expect(page.get_by_label("Password")).to_be_editable()
+    page.get_by_text("Create account", exact=True).first.click()
+    expect(page.locator("#login-submit")).to_have_text("Create account")

@@ -30,9 +30,9 @@ from tests.e2e.projects_support import (
     project_row,
     settle,
     sign_up,
-    wait_until,
 )
 from tests.support.fake_k8s import DEFAULT_DB_PASSWORD, FakeKubernetes
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 

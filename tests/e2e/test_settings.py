@@ -27,6 +27,7 @@ from tests.e2e.conftest import screenshot, screenshot_element
 from tests.support.fake_aiproxy import stable_key
 from tests.support.fake_desktop import running_fake_desktop
 from tests.support.net import free_port
+from tests.support.waiting import wait_until
 from tests.support.sealos import JWT_SECRET, desktop_user, kubeconfig_for, make_token
 
 pytestmark = pytest.mark.browser
@@ -92,16 +93,6 @@ def _audit_text(user_id: str) -> str:
 def _key_entry(user_id: str):
     with db.session_scope() as session:
         return user_config.get_entry(session, user_id, user_config.ANTHROPIC_API_KEY)
-
-
-def _wait_for(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # ---------------------------------------------------------------- Anthropic key
@@ -199,9 +190,14 @@ def test_bad_anthropic_values_are_refused_inline_and_fields_can_be_cleared(app_s
     expect(page.locator("#base_url")).to_have_value("https://api.anthropic.com")
     page.locator("#model").fill("")
     page.locator("#save-anthropic").click()
+
+    def only_the_base_url_is_stored() -> bool:
+        with db.session_scope() as session:
+            return set(user_config.get_values(session, user_id)) == {"ANTHROPIC_API"}
+
+    # "Saved." is still on screen from the first save, so the stored rows tell when this one landed.
+    wait_until(only_the_base_url_is_stored, "the cleared model to be removed", timeout=15)
     expect(page.locator("#anthropic-message")).to_have_text("Saved.")
-    with db.session_scope() as session:
-        assert set(user_config.get_values(session, user_id)) == {"ANTHROPIC_API"}
     page.context.close()
 
 
@@ -286,7 +282,7 @@ def test_a_new_key_saved_in_the_page_reaches_the_running_sandbox(app_server, app
 
     # Settled: the database is ready and its URL already applied to the sandbox (which took an
     # UPDATING of its own).
-    _wait_for(lambda: _project_status(project_id) == "RUNNING" and "DATABASE_URL" in statefulset_env(),
+    wait_until(lambda: _project_status(project_id) == "RUNNING" and "DATABASE_URL" in statefulset_env(),
               "the project to run")
     log_start = len(e2e_k8s.requests)
 
@@ -294,8 +290,8 @@ def test_a_new_key_saved_in_the_page_reaches_the_running_sandbox(app_server, app
     new_key = f"sk-ant-api03-{uuid.uuid4().hex}"
     _save_key(page, new_key)
     expect(page.locator("#anthropic-message")).to_have_text("Saved. 1 running sandbox will restart with it.")
-    _wait_for(lambda: statefulset_env().get("ANTHROPIC_AUTH_TOKEN") == new_key, "the new key in the StatefulSet")
-    _wait_for(lambda: _project_status(project_id) == "RUNNING", "the project to run again")
+    wait_until(lambda: statefulset_env().get("ANTHROPIC_AUTH_TOKEN") == new_key, "the new key in the StatefulSet")
+    wait_until(lambda: _project_status(project_id) == "RUNNING", "the project to run again")
     assert _sandbox(project_id).status is ResourceStatus.RUNNING
     patches = [entry for entry in e2e_k8s.requests_since(log_start)
                if entry.method == "PATCH" and entry.name == _sandbox(project_id).sandbox_name]

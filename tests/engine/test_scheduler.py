@@ -18,17 +18,9 @@ from fullstack_agent import db
 from fullstack_agent.reconcile.scheduler import LeaderLock, ReconcilerScheduler, reconciler_lifespan
 from tests.conftest import ROOT
 from tests.engine.conftest import RUNNING, create_project, make_user, statuses
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("engine_settings")
-
-
-def _wait_until(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 def test_the_scheduler_drives_projects_to_running(database, engine_settings, fake_k8s):
@@ -37,7 +29,7 @@ def test_the_scheduler_drives_projects_to_running(database, engine_settings, fak
     scheduler = ReconcilerScheduler(leader_election=True)
     scheduler.start()
     try:
-        _wait_until(lambda: statuses(project_id) == RUNNING)
+        wait_until(lambda: statuses(project_id) == RUNNING, "the project to run", timeout=60)
     finally:
         scheduler.shutdown()
     threads = [thread.name for thread in threading.enumerate()]
@@ -105,7 +97,7 @@ def test_the_worker_command_reconciles_and_stops_on_sigterm(database, engine_set
     worker = subprocess.Popen([sys.executable, "-m", "fullstack_agent", "worker"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        _wait_until(lambda: statuses(project_id) == RUNNING or worker.poll() is not None)
+        wait_until(lambda: statuses(project_id) == RUNNING or worker.poll() is not None, "the project to run or the worker to exit", timeout=60)
         assert worker.poll() is None
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=30)
