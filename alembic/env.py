@@ -29,7 +29,6 @@ def run_migrations_online() -> None:
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()
-        connection.commit()
 
 
 if context.is_offline_mode():

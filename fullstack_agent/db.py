@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,15 +99,15 @@ def _alembic_config(connection: sa.Connection | None = None) -> AlembicConfig:
 
 
 def pending_migrations() -> list[str]:
+    """Revisions the database lacks, newest first; empty when it is at the scripts' head."""
     script = ScriptDirectory.from_config(_alembic_config())
     with get_engine().connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
-    pending = []
-    for revision in script.walk_revisions():
-        if revision.revision in current:
-            break
-        pending.append(revision.revision)
-    return pending if current != set(script.get_heads()) else []
+    if current == set(script.get_heads()):
+        return []
+    return [revision.revision
+            for revision in itertools.takewhile(lambda revision: revision.revision not in current,
+                                                script.walk_revisions())]
 
 
 def migrate() -> None:

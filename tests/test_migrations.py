@@ -27,3 +27,14 @@ def test_migrate_is_idempotent(database):
 
 def test_health_ping(database):
     assert db.ping() is True
+
+
+def test_an_empty_database_lacks_every_revision_until_migrated(settings_env, tmp_path):
+    settings_env(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")
+    db.reset_engine()
+    try:
+        assert db.pending_migrations() == ["0001"]
+        db.migrate()
+        assert db.pending_migrations() == []
+    finally:
+        db.reset_engine()

@@ -36,6 +36,8 @@ def test_a_good_kubeconfig_parses():
     ("", "The kubeconfig is empty."),
     ("clusters: [\n", "not valid YAML (line 2)"),
     ("- just\n- a list\n", "not a YAML mapping"),
+    ("expires: 2024-13-45\n", "not valid YAML"),  # a date YAML accepts and Python refuses
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "not valid YAML"),
     (_kubeconfig(current='""'), "has no current-context"),
     (_kubeconfig(current="other"), 'current context "other" is not defined'),
     (_kubeconfig(context=""), 'current context "c" has no namespace'),

@@ -37,9 +37,11 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.http_server import LoopbackHTTPServer
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -331,16 +333,8 @@ def _validate_object(rtype: ResourceType, obj: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- the server
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(LoopbackHTTPServer):
     request_queue_size = 128  # many clients connect at once (several reconciler processes)
-
-    def get_request(self):
-        connection, address = super().get_request()
-        # Without it every small answer waits for the peer's delayed ACK (~40 ms).
-        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return connection, address
 
 
 class _Handler(BaseHTTPRequestHandler):
