@@ -40,21 +40,27 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def create_db_engine(url: str) -> sa.Engine:
+def create_db_engine(url: str, *, pool_size: int = 10) -> sa.Engine:
+    """`pool_size` connections stay open; up to 20 more are opened (and closed again) at peaks."""
     if url.startswith("sqlite"):
         database = sa.make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                  pool_size=pool_size, max_overflow=20)
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=20)
 
 
 @functools.cache
 def get_engine() -> sa.Engine:
-    return create_db_engine(get_settings().database_url)
+    settings = get_settings()
+    # Every reconciler handler thread holds a session while it writes; below that many
+    # pooled connections, each pass would open and close connections (and rerun the
+    # SQLite pragmas) over and over.
+    return create_db_engine(settings.database_url, pool_size=settings.RECONCILE_HANDLER_THREADS + 4)
 
 
 def reset_engine() -> None:

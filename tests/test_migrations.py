@@ -38,3 +38,12 @@ def test_an_empty_database_lacks_every_revision_until_migrated(settings_env, tmp
         assert db.pending_migrations() == []
     finally:
         db.reset_engine()
+
+
+def test_every_reconciler_handler_thread_can_hold_a_pooled_connection(settings_env, tmp_path):
+    settings_env(DATABASE_URL=f"sqlite:///{tmp_path / 'pool.db'}", RECONCILE_HANDLER_THREADS="24")
+    db.reset_engine()
+    try:
+        assert db.get_engine().pool.size() >= 24
+    finally:
+        db.reset_engine()

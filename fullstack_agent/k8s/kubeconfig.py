@@ -50,7 +50,7 @@ class KubeconfigInfo:
 
     @property
     def server_host(self) -> str:
-        return urlsplit(self.server).hostname or ""
+        return _hostname(self.server)
 
     @property
     def sandbox_domain(self) -> str:
@@ -81,6 +81,13 @@ def _refuse_local_access(user: dict[str, Any], cluster: dict[str, Any]) -> None:
                 raise KubeconfigError(
                     f"The kubeconfig {what} ({field}), which this server does not allow; "
                     "use a token or embedded (-data) certificates.")
+
+
+def _hostname(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return ""
 
 
 def parse_kubeconfig(text: str) -> ParsedKubeconfig:
@@ -121,7 +128,7 @@ def parse_kubeconfig(text: str) -> ParsedKubeconfig:
     if user is None:
         raise KubeconfigError(f'The user "{user_name}" of the current context is not defined.')
     server = cluster.get("server")
-    if not isinstance(server, str) or not server.startswith(("https://", "http://")) or not urlsplit(server).hostname:
+    if not isinstance(server, str) or not server.startswith(("https://", "http://")) or not _hostname(server):
         raise KubeconfigError(f'The cluster "{cluster_name}" has no http(s) server URL.')
     _refuse_local_access(user, cluster)
     info = KubeconfigInfo(namespace=namespace, server=server.rstrip("/"), context=context_name,

@@ -126,9 +126,6 @@ def kubeconfig_namespace(kubeconfig: Any) -> str:
         return parse_kubeconfig(kubeconfig).info.namespace
     except KubeconfigError as error:
         raise SealosSignInError("SealosKubeconfigInvalid", str(error)) from None
-    except (ValueError, TypeError, RecursionError):
-        # YAML that parses into values Python rejects (e.g. a date with month 13).
-        raise SealosSignInError("SealosKubeconfigInvalid", "It cannot be read.") from None
 
 
 def _display_name(desktop_user: Any, claims: SealosClaims) -> str:

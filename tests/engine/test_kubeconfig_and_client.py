@@ -43,6 +43,7 @@ def test_a_good_kubeconfig_parses():
     (_kubeconfig(context=""), 'current context "c" has no namespace'),
     (_kubeconfig(context="    namespace: Not_Valid\n"), "not a valid Kubernetes namespace name"),
     (_kubeconfig(cluster="    insecure-skip-tls-verify: true\n"), "has no http(s) server URL"),
+    (_kubeconfig(cluster="    server: https://[::1:6443\n"), "has no http(s) server URL"),
     (_kubeconfig(user="    exec:\n      command: /bin/sh\n"), "runs a program (exec)"),
     (_kubeconfig(user="    tokenFile: /var/run/secrets/token\n"), "reads a token file"),
     (_kubeconfig(user="    client-key: /etc/key.pem\n"), "reads a client key file"),
