@@ -31,6 +31,8 @@ _FORBIDDEN_USER_FIELDS = {
     "client-key": "reads a client key file",
 }
 _FORBIDDEN_CLUSTER_FIELDS = {"certificate-authority": "reads a certificate authority file"}
+# Real kubeconfigs are a few KiB; the bound keeps a pasted or posted blob from costing a long parse.
+MAX_KUBECONFIG_LENGTH = 256 * 1024
 
 # libyaml's loader when PyYAML was built with it: the same safe subset, several times faster.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -98,6 +100,8 @@ def parse_kubeconfig(text: str) -> ParsedKubeconfig:
     """
     if not text or not text.strip():
         raise KubeconfigError("The kubeconfig is empty.")
+    if len(text) > MAX_KUBECONFIG_LENGTH:
+        raise KubeconfigError(f"The kubeconfig is larger than {MAX_KUBECONFIG_LENGTH // 1024} KiB.")
     try:
         document = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:

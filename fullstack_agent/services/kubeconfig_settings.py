@@ -18,7 +18,6 @@ from fullstack_agent.models import ConfigSource
 from fullstack_agent.services import anthropic_key, audit, user_config
 from fullstack_agent.services.sandbox_env import request_sandbox_updates_for_user
 
-MAX_KUBECONFIG_LENGTH = 256 * 1024
 SAVED_ACTION = "config.kubeconfig_saved"
 MANAGED_BY_SEALOS = ("Your kubeconfig comes from the Sealos desktop and is renewed each time you sign in; "
                      "it cannot be replaced here.")
@@ -64,8 +63,6 @@ def save(user_id: str, text: str) -> KubeconfigSaved:
     """
     if summary(user_id).from_sealos:
         raise KubeconfigError(MANAGED_BY_SEALOS)
-    if len(text) > MAX_KUBECONFIG_LENGTH:
-        raise KubeconfigError(f"The kubeconfig is larger than {MAX_KUBECONFIG_LENGTH // 1024} KiB.")
     info = validate_kubeconfig(text)
     with db.session_scope() as session:
         user_config.set_value(session, user_id, user_config.KUBECONFIG, text, source=ConfigSource.manual)

@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("workspaceUid", "workspaceId", "regionUid", "userCrUid", "userCrName", "userId", "userUid")
 MAX_TOKEN_LENGTH = 8 * 1024
-MAX_KUBECONFIG_LENGTH = 256 * 1024
 MAX_NAME_LENGTH = 200
 # Tolerated for `iat`/`nbf` only: expiry is checked exactly before the signature.
 CLOCK_SKEW_SECONDS = 60
@@ -120,8 +119,6 @@ def kubeconfig_namespace(kubeconfig: Any) -> str:
     """The namespace of the current context (k8s.kubeconfig's checks); SealosKubeconfigInvalid otherwise."""
     if not isinstance(kubeconfig, str) or not kubeconfig.strip():
         raise SealosSignInError("SealosKubeconfigInvalid", "It is empty.")
-    if len(kubeconfig) > MAX_KUBECONFIG_LENGTH:
-        raise SealosSignInError("SealosKubeconfigInvalid", "It is too large.")
     try:
         return parse_kubeconfig(kubeconfig).info.namespace
     except KubeconfigError as error:
