@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from fullstack_agent.config import Settings
+from tests.support.fake_k8s import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE
 from tests.support.net import free_port
 from tests.support.project_copy import PROJECT_FILES, ROOT, child_env, project_copy
 
@@ -50,12 +51,8 @@ FILLED_SECRETS = {
     "SEALOS_JWT_SECRET": "jwt-secret",
 }
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 PORT_NAME = re.compile(r"^(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
 def _documents() -> list[dict]:

@@ -43,10 +43,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.support.http_server import LoopbackHTTPServer
 
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+# The API server's name rules (also what tests/test_deploy_manifests.py holds our manifests to).
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _PATH = re.compile(r"^/(api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/]+)(?:/([^/]+)(?:/(status))?)?$")
@@ -246,7 +247,7 @@ def _label_matcher(selector: str) -> Callable[[dict[str, str]], bool]:
         equality = re.match(r"^([^\s!=]+)\s*(==|=|!=)\s*([^\s!=]*)$", term)
         if equality:
             key, operator, value = equality.groups()
-            if not _LABEL_VALUE.match(value):
+            if not LABEL_VALUE.match(value):
                 raise ApiError(400, "BadRequest", f"invalid label value: {value!r}")
             terms.append((lambda k, v: lambda labels: labels.get(k) != v)(key, value) if operator == "!="
                          else (lambda k, v: lambda labels: labels.get(k) == v)(key, value))
@@ -277,7 +278,7 @@ def _field_matcher(selector: str) -> Callable[[dict[str, Any]], bool]:
 def _validate_name(rtype: ResourceType, name: Any) -> None:
     if not isinstance(name, str) or not name:
         raise ApiError(422, "Invalid", f"{rtype.kind} \"\" is invalid: metadata.name: Required value: name is required")
-    pattern, limit = (_DNS1035, 63) if rtype.name_rule == "dns1035" else (_SUBDOMAIN, 253)
+    pattern, limit = (DNS1035_LABEL, 63) if rtype.name_rule == "dns1035" else (DNS1123_SUBDOMAIN, 253)
     if len(name) > limit or not pattern.match(name):
         raise ApiError(422, "Invalid", f"{rtype.kind} \"{name}\" is invalid: metadata.name: Invalid value: "
                                        f"\"{name}\": a lowercase RFC 1123 name must consist of lower case "
@@ -293,9 +294,9 @@ def _validate_labels(rtype: ResourceType, name: str, labels: Any, where: str = "
         key_name = str(key).rsplit("/", 1)[-1]
         prefix = str(key).rsplit("/", 1)[0] if "/" in str(key) else ""
         if (not _LABEL_NAME.match(key_name) or len(key_name) > 63
-                or (prefix and (not _SUBDOMAIN.match(prefix) or len(prefix) > 253))):
+                or (prefix and (not DNS1123_SUBDOMAIN.match(prefix) or len(prefix) > 253))):
             raise ApiError(422, "Invalid", f"{rtype.kind} \"{name}\" is invalid: {where}: Invalid value: \"{key}\"")
-        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+        if not isinstance(value, str) or len(value) > 63 or not LABEL_VALUE.match(value):
             raise ApiError(422, "Invalid", f"{rtype.kind} \"{name}\" is invalid: {where}: Invalid value: "
                                            f"\"{value}\": a valid label must be 63 characters or less")
 
@@ -326,7 +327,7 @@ def _validate_object(rtype: ResourceType, obj: dict[str, Any]) -> None:
     if rtype.kind == "Ingress":
         for rule in spec.get("rules") or []:
             host = rule.get("host", "")
-            if host and not _SUBDOMAIN.match(host.removeprefix("*.")):
+            if host and not DNS1123_SUBDOMAIN.match(host.removeprefix("*.")):
                 raise ApiError(422, "Invalid", f"Ingress.networking.k8s.io \"{name}\" is invalid: spec.rules[0].host: "
                                                f"Invalid value: \"{host}\"")
 
